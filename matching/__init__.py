@@ -1,0 +1,1 @@
+"""The pure matching core: scoring, eligibility, shortlists, solvers, explanations, metrics."""

@@ -1,0 +1,1 @@
+"""ESCO taxonomy and the normalisation of free text (fr/ar/en/…) onto its concepts."""
