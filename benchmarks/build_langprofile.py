@@ -1,0 +1,144 @@
+"""Build ``skills_taxonomy/data/langprofile.json``, the character model of ``langdetect``.
+
+Run: ``.venv/bin/python -m benchmarks.build_langprofile [--esco DIR] [--out PATH]``
+
+Training text (ESCO, © European Union, reuse under Decision 2011/833/EU — see the ESCO
+SOURCE.md; labels used unchanged as training text, only n-gram statistics are shipped):
+
+* en: occupations_en + skills_en (preferred and alternative labels)
+* fr: fr/occupations_fr + fr/skills_fr_labels_merged + fr collections
+* de, es: {de,es}/occupations + skill groups + skill collections (ESCO v1.2.0)
+* it: the hand-written ``benchmarks.langdetect_seed_it`` (no Italian ESCO file is available)
+
+Concepts are split by a hash of their URI: ``is_held_out(uri)`` (about 20 %) are **never** used
+for the profile; ``benchmarks.bench_langdetect`` measures accuracy on exactly those labels.
+Per language, the ``TOP_NGRAMS`` most frequent n-grams and ``TOP_WORDS`` most frequent words are
+kept with add-``ALPHA`` smoothed log-probabilities; ``floor`` is the log-probability of an
+unseen feature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import io
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from benchmarks.langdetect_seed_it import ITALIAN_SEED
+from skills_taxonomy.langdetect import text_features
+
+__all__ = ["build_profile", "is_held_out", "labelled_concepts", "main"]
+
+NGRAM_MAX = 4
+TOP_NGRAMS = 6000
+TOP_WORDS = 2500
+ALPHA = 0.5
+SEED_WEIGHT = 40  # the Italian seed list is tiny: count each of its lines this many times
+DEFAULT_ESCO = Path("/work/shared/data/esco")
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "skills_taxonomy" / "data" / "langprofile.json"
+
+# (language, file relative to the ESCO folder); every file has conceptUri/preferredLabel/altLabels.
+SOURCES: tuple[tuple[str, str], ...] = (
+    ("en", "occupations_en.csv.gz"),
+    ("en", "skills_en.csv.gz"),
+    ("fr", "fr/occupations_fr.csv.gz"),
+    ("fr", "fr/skills_fr_labels_merged.csv.gz"),
+    ("fr", "fr/skillGroups_fr.csv.gz"),
+    ("de", "de/occupations_de.csv.gz"),
+    ("de", "de/skillGroups_de.csv.gz"),
+    ("de", "de/digitalSkillsCollection_de.csv.gz"),
+    ("de", "de/greenSkillsCollection_de.csv.gz"),
+    ("de", "de/languageSkillsCollection_de.csv.gz"),
+    ("de", "de/transversalSkillsCollection_de.csv.gz"),
+    ("es", "es/occupations_es.csv.gz"),
+    ("es", "es/skillGroups_es.csv.gz"),
+    ("es", "es/digitalSkillsCollection_es.csv.gz"),
+    ("es", "es/greenSkillsCollection_es.csv.gz"),
+    ("es", "es/languageSkillsCollection_es.csv.gz"),
+    ("es", "es/transversalSkillsCollection_es.csv.gz"),
+)
+
+
+def is_held_out(uri: str) -> bool:
+    """True for the ~20 % of concepts reserved for evaluation (stable across runs and languages)."""
+    return hashlib.md5(uri.encode("utf-8")).digest()[0] < 52
+
+
+def _split_alt(cell: str) -> list[str]:
+    parts = cell.replace("|", "\n").split("\n")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def labelled_concepts(esco: Path) -> Iterator[tuple[str, str, str]]:
+    """Yield ``(language, concept_uri, label)`` for every label of every ``SOURCES`` file."""
+    for lang, rel in SOURCES:
+        with gzip.open(esco / rel, "rb") as fh:
+            reader = csv.DictReader(io.TextIOWrapper(fh, encoding="utf-8", newline=""))
+            for row in reader:
+                uri = row["conceptUri"]
+                labels = [row.get("preferredLabel") or ""]
+                labels += _split_alt(row.get("altLabels") or "")
+                for label in labels:
+                    # German/French gendered pairs "Schweißer/Schweißerin" are two labels.
+                    for piece in label.split("/") if lang in {"de", "fr"} else [label]:
+                        if piece.strip():
+                            yield lang, uri, piece.strip()
+
+
+def _counts(texts: Iterable[str], weight: int = 1) -> tuple[Counter[str], Counter[str]]:
+    grams: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    for text in texts:
+        for feature in text_features(text, ngram_max=NGRAM_MAX):
+            (words if feature.startswith("w:") else grams)[feature] += weight
+    return grams, words
+
+
+def build_profile(esco: Path) -> dict[str, object]:
+    """The profile as a JSON-ready dict (training split only)."""
+    texts: dict[str, list[str]] = {}
+    for lang, uri, label in labelled_concepts(esco):
+        if not is_held_out(uri):
+            texts.setdefault(lang, []).append(label)
+    counted = {lang: _counts(dict.fromkeys(labels)) for lang, labels in texts.items()}
+    counted["it"] = _counts(ITALIAN_SEED, SEED_WEIGHT)
+    languages: dict[str, object] = {}
+    for lang, (grams, words) in sorted(counted.items()):
+        kept = dict(grams.most_common(TOP_NGRAMS)) | dict(words.most_common(TOP_WORDS))
+        total = sum(grams.values()) + sum(words.values())
+        denom = total + ALPHA * (len(grams) + len(words))
+        languages[lang] = {
+            "floor": round(math.log(ALPHA / denom), 3),
+            "logp": {f: round(math.log((c + ALPHA) / denom), 3) for f, c in kept.items()},
+            "training_lines": len(ITALIAN_SEED) if lang == "it" else len(set(texts[lang])),
+        }
+    return {
+        "ngram_max": NGRAM_MAX,
+        "about": "character n-gram naive-Bayes profile; built by benchmarks/build_langprofile.py "
+        "from ESCO labels (© European Union, Decision 2011/833/EU; modified: only n-gram "
+        "statistics kept) and a hand-written Italian seed list",
+        "languages": languages,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--esco", type=Path, default=DEFAULT_ESCO)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    profile = build_profile(args.esco)
+    args.out.write_text(
+        json.dumps(profile, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
+
+
+if __name__ == "__main__":
+    main()

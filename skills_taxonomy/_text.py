@@ -1,0 +1,49 @@
+"""Small text helpers shared by the pure parsers (language detection, CEFR, EQF).
+
+Private: the public API lives in ``langdetect``, ``cefr`` and ``eqf``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["fold", "is_arabic_letter", "require_str"]
+
+# Arabic script blocks: Arabic, Arabic Supplement, Arabic Extended-A, Presentation Forms A and B.
+_ARABIC_BLOCKS: tuple[tuple[int, int], ...] = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+
+# Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef) and tatweel: dropped by fold.
+_ARABIC_MARKS = frozenset(chr(c) for c in (*range(0x064B, 0x0660), 0x0670, 0x0640))
+# Letter variants folded to one form so that lexicon look-ups ignore spelling variation.
+_ARABIC_VARIANTS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+
+
+def require_str(value: object, *, func: str) -> str:
+    """Return ``value`` if it is a ``str``; otherwise raise ``TypeError`` naming what was given."""
+    if not isinstance(value, str):
+        raise TypeError(f"{func}() expects text as str, got {type(value).__name__}: {value!r:.60}")
+    return value
+
+
+def is_arabic_letter(ch: str) -> bool:
+    """True for a letter of the Arabic script (not digits, punctuation or diacritics)."""
+    code = ord(ch)
+    return ch.isalpha() and any(lo <= code <= hi for lo, hi in _ARABIC_BLOCKS)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip Latin accents and Arabic diacritics, unify Arabic letter variants.
+
+    ``ß`` is kept (``str.lower`` not ``casefold``) so German cues survive; ``ø``/``æ`` are kept.
+    """
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    kept = "".join(
+        ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _ARABIC_MARKS
+    )
+    return unicodedata.normalize("NFC", kept).translate(_ARABIC_VARIANTS)
