@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "api.cli.taxonomy",
     "api.cli.normalize",
     "api.cli.round",
+    "api.cli.serve",
+    "api.cli.users",
 )
 
 Handler = Callable[[argparse.Namespace], int]

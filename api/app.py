@@ -1,0 +1,66 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+Resources are opened in ``lifespan`` and kept on ``app.state``: the database engine (schema
+migrated to head first), the server secret for pseudonyms, and the profile normaliser (None
+until the ESCO index is wired in).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api.db import create_db_engine
+from api.errors import install_error_handlers
+from api.migrations import upgrade
+from api.pseudonyms import load_server_secret
+from api.routes import api_router
+from api.settings import Settings, get_settings
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+
+logger = logging.getLogger("api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app; ``settings`` default to the environment's (``get_settings()``)."""
+    config = settings if settings is not None else get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_db_engine(
+            config.database_url,
+            busy_timeout_ms=config.sqlite_busy_timeout_ms,
+            echo=config.database_echo,
+        )
+        try:
+            if config.migrate_on_startup:
+                await run_in_threadpool(upgrade, engine)
+            app.state.settings = config
+            app.state.engine = engine
+            app.state.pseudonym_secret = load_server_secret(config)
+            app.state.normaliser = None
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="mobility-match",
+        summary="Matching candidates to jobs and training in labour-mobility programmes.",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(
+        app, max_json_bytes=config.max_json_bytes, max_upload_bytes=config.max_upload_bytes
+    )
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app

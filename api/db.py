@@ -1,0 +1,85 @@
+"""Database engines and sessions.
+
+SQLite (the default, a file) is set up for a multi-threaded web server: WAL journal, foreign
+keys enforced, a busy timeout, and write transactions begun with ``BEGIN IMMEDIATE`` so that two
+writers queue on the lock up-front instead of failing half-way with "database is locked". This
+is the pysqlite recipe from the SQLAlchemy SQLite dialect docs: the driver's own transaction
+handling is switched off and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself.
+
+PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
+
+Whether a transaction writes is an execution option on the connection (``WRITE``): a session
+from ``write_session(engine)`` begins immediately, one from ``read_session(engine)`` does not.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+__all__ = ["SessionMode", "create_db_engine", "is_sqlite", "open_session"]
+
+SessionMode = Literal["read", "write"]
+
+#: Execution option carried by connections of write sessions.
+_WRITE_OPTION = "mobility_match_write"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_db_engine(url: str, *, busy_timeout_ms: int = 5_000, echo: bool = False) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, busy timeout, BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        )
+        _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        # Stop pysqlite from emitting its own BEGIN (and COMMIT before DDL); see _on_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@contextmanager
+def open_session(engine: Engine, *, mode: SessionMode) -> Iterator[Session]:
+    """A session whose transactions begin immediately when ``mode="write"``.
+
+    The session does not commit by itself: the caller commits; anything uncommitted is rolled
+    back on exit.
+    """
+    bind: Engine = engine.execution_options(**{_WRITE_OPTION: True}) if mode == "write" else engine
+    options: dict[str, Any] = {"expire_on_commit": False}
+    with Session(bind, **options) as session:
+        yield session

@@ -1,0 +1,224 @@
+"""Request dependencies: settings, sessions, authentication, roles and tenancy — the one layer
+where who-may-see-what is decided.
+
+* ``Allow(*roles)`` is how a route declares who may call it (deny by default: a route without
+  one is refused by ``tests/api/test_tenancy.py``); ``PUBLIC`` marks the few open routes.
+  A role that may never call a route gets 403.
+* ``visible_to`` / ``writable_by`` give the SQL condition of what a principal may read or
+  change in an owned table; lists filter with them, and ``load_candidate``/``load_opening``
+  (load-or-404, chained after ``Allow``) use them to load one object, so another tenant's
+  object is a 404, exactly as a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement, Engine, false, true
+from sqlmodel import Session, SQLModel, col, select
+
+from api.auth import AccessRole, Principal, authenticate
+from api.db import open_session
+from api.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
+from api.models.candidates import Candidate
+from api.models.openings import Opening
+from api.models.organisations import OrganisationKind
+from api.normalisation import ProfileNormaliser
+from api.settings import Settings
+
+__all__ = [
+    "MAX_ID",
+    "PUBLIC",
+    "Allow",
+    "CandidateReadable",
+    "CandidateWritable",
+    "EngineDep",
+    "NormaliserDep",
+    "OpeningReadable",
+    "OpeningWritable",
+    "SessionDep",
+    "SettingsDep",
+    "public",
+    "visible_to",
+    "writable_by",
+]
+
+#: Largest id accepted in a path (ids are 32-bit integers in the database).
+MAX_ID = 2**31 - 1
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# --- resources opened in lifespan -----------------------------------------------------------
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_session(request: Request, engine: EngineDep) -> Iterator[Session]:
+    """A session per request; on SQLite, requests that may write begin ``IMMEDIATE``."""
+    mode: Literal["read", "write"] = "read" if request.method in _SAFE_METHODS else "write"
+    with open_session(engine, mode=mode) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+# --- authentication and roles ---------------------------------------------------------------
+
+_bearer = HTTPBearer(
+    auto_error=False, description="An API token from `mobility-match users create`."
+)
+
+
+def current_principal(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
+) -> Principal:
+    if credentials is None:
+        raise NotAuthenticatedError()
+    principal = authenticate(session, credentials.credentials)
+    if principal is None:
+        raise NotAuthenticatedError()
+    return principal
+
+
+class Allow:
+    """Dependency: the principal, when their role is one of ``roles``; else 403."""
+
+    def __init__(self, *roles: AccessRole) -> None:
+        self.roles = frozenset(roles)
+
+    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.access_role not in self.roles:
+            raise ForbiddenError()
+        return principal
+
+    def __repr__(self) -> str:
+        return f"Allow({', '.join(sorted(self.roles))})"
+
+
+def public() -> None:
+    """Marks a route as open to anyone, on purpose."""
+
+
+PUBLIC = Depends(public)
+
+#: The role sets the routes use.
+CANDIDATE_READERS = Allow("agency", "staff", "admin")
+CANDIDATE_WRITERS = Allow("agency")
+OPENING_READERS = Allow("employer", "staff", "admin")
+OPENING_WRITERS = Allow("employer")
+
+
+# --- tenancy ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """An owned table: which kind of organisation owns its rows, through which column."""
+
+    kind: OrganisationKind
+    column: Any
+
+
+OWNERSHIP: dict[type[SQLModel], Ownership] = {
+    Candidate: Ownership(kind="agency", column=col(Candidate.agency_id)),
+    Opening: Ownership(kind="employer", column=col(Opening.employer_id)),
+}
+
+
+def visible_to(principal: Principal, table: type[SQLModel]) -> ColumnElement[bool]:
+    """Rows of ``table`` the principal may read: the programme reads all, an owner its own."""
+    if principal.kind == "programme":
+        return true()
+    return writable_by(principal, table)
+
+
+def writable_by(principal: Principal, table: type[SQLModel]) -> ColumnElement[bool]:
+    """Rows of ``table`` the principal may change: its owner's only."""
+    ownership = OWNERSHIP[table]
+    if principal.kind != ownership.kind:
+        return false()
+    result: ColumnElement[bool] = ownership.column == principal.organisation_id
+    return result
+
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def _load_or_404(
+    session: Session, table: type[T], object_id: int, condition: ColumnElement[bool]
+) -> T:
+    id_column: Any = table.id  # type: ignore[attr-defined]
+    found = session.exec(select(table).where(id_column == object_id, condition)).first()
+    if found is None:
+        raise NotFoundError(table.__name__.lower(), object_id)
+    return found
+
+
+CandidateId = Annotated[int, Path(ge=1, le=MAX_ID, description="A candidate id")]
+OpeningId = Annotated[int, Path(ge=1, le=MAX_ID, description="An opening id")]
+
+
+def load_candidate(
+    candidate_id: CandidateId,
+    principal: Annotated[Principal, Depends(CANDIDATE_READERS)],
+    session: SessionDep,
+) -> Candidate:
+    return _load_or_404(session, Candidate, candidate_id, visible_to(principal, Candidate))
+
+
+def load_candidate_for_write(
+    candidate_id: CandidateId,
+    principal: Annotated[Principal, Depends(CANDIDATE_WRITERS)],
+    session: SessionDep,
+) -> Candidate:
+    return _load_or_404(session, Candidate, candidate_id, writable_by(principal, Candidate))
+
+
+def load_opening(
+    opening_id: OpeningId,
+    principal: Annotated[Principal, Depends(OPENING_READERS)],
+    session: SessionDep,
+) -> Opening:
+    return _load_or_404(session, Opening, opening_id, visible_to(principal, Opening))
+
+
+def load_opening_for_write(
+    opening_id: OpeningId,
+    principal: Annotated[Principal, Depends(OPENING_WRITERS)],
+    session: SessionDep,
+) -> Opening:
+    return _load_or_404(session, Opening, opening_id, writable_by(principal, Opening))
+
+
+CandidateReadable = Annotated[Candidate, Depends(load_candidate)]
+CandidateWritable = Annotated[Candidate, Depends(load_candidate_for_write)]
+OpeningReadable = Annotated[Opening, Depends(load_opening)]
+OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
+
+
+def get_normaliser(request: Request) -> ProfileNormaliser | None:
+    normaliser: ProfileNormaliser | None = getattr(request.app.state, "normaliser", None)
+    return normaliser
+
+
+#: The app's normaliser (None until one is configured: profiles are then stored as text only).
+NormaliserDep = Annotated[ProfileNormaliser | None, Depends(get_normaliser)]

@@ -1,0 +1,37 @@
+"""Column and field types shared by the table modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import annotated_types
+from pydantic import AfterValidator, StringConstraints
+
+__all__ = ["CountryCode", "Email", "PastDate", "Phone", "UtcDatetime", "as_utc", "utc_now"]
+
+#: ISO 3166-1 alpha-2, upper case ("MA", "DE").
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]
+
+#: A plausibility check only (one "@", a dot in the domain); no mail is ever sent.
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
+]
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()./-]{3,31}$", max_length=32)]
+#: A birth date: after 1900, before 2100 (the age rules belong to programme policies).
+PastDate = Annotated[
+    date, annotated_types.Ge(date(1900, 1, 1)), annotated_types.Le(date(2100, 1, 1))
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: A datetime serialised with its offset (RFC 3339), whatever the database returned.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]

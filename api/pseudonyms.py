@@ -1,0 +1,56 @@
+"""Per-employer pseudonyms of candidates, and the server secret they derive from.
+
+``pseudonym(secret, employer_id=e, candidate_id=c)`` is HMAC-SHA256 of the candidate id under a
+key that is itself HMAC(secret, employer id): stable for one employer, unlinkable across
+employers (two employers see unrelated pseudonyms for the same candidate), and not reversible
+without the server secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from api.settings import Settings
+
+__all__ = ["employer_key", "load_server_secret", "pseudonym"]
+
+logger = logging.getLogger("api")
+
+_SECRET_BYTES = 32
+
+
+def employer_key(secret: bytes, *, employer_id: int) -> bytes:
+    return hmac.new(
+        secret, f"employer-pseudonym-key:{employer_id}".encode(), hashlib.sha256
+    ).digest()
+
+
+def pseudonym(secret: bytes, *, employer_id: int, candidate_id: int) -> str:
+    """``"C-"`` and 20 base32 characters (100 bits), e.g. ``C-MFRGGZDFMZTWQ2LKNNWG``."""
+    key = employer_key(secret, employer_id=employer_id)
+    digest = hmac.new(key, f"candidate:{candidate_id}".encode(), hashlib.sha256).digest()
+    return "C-" + base64.b32encode(digest).decode("ascii")[:20]
+
+
+def load_server_secret(settings: Settings) -> bytes:
+    """``settings.secret_key``, or the secret kept in ``settings.secret_file`` (created, mode
+    0600, on first use). Called once, at app start-up."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode("utf-8")
+    path = Path(settings.secret_file)
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        pass
+    value = secrets.token_bytes(_SECRET_BYTES)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(value.hex() + "\n")
+    logger.warning("created a new server secret in %s: keep it with the database", path)
+    return value

@@ -1,0 +1,147 @@
+"""``/candidates``: an agency creates, reads, changes and deletes its own candidates; programme
+staff read them all. Employers never reach these routes (they see pseudonymised candidates in
+round results)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session, col, select
+
+from api.auth import Principal
+from api.deps import (
+    CANDIDATE_READERS,
+    CANDIDATE_WRITERS,
+    MAX_ID,
+    CandidateReadable,
+    CandidateWritable,
+    NormaliserDep,
+    SessionDep,
+    visible_to,
+)
+from api.errors import ERROR_RESPONSES
+from api.models._types import CountryCode, utc_now
+from api.models.candidates import (
+    CANDIDATE_TEXT_FIELDS,
+    Candidate,
+    CandidateConcept,
+    CandidateCreate,
+    CandidatePublic,
+    CandidateUpdate,
+)
+from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.routes._concepts import concepts_of, normalise_into
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/candidates", tags=["candidates"], responses=ERROR_RESPONSES)
+
+Readers = Annotated[Principal, Depends(CANDIDATE_READERS)]
+Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
+
+
+@router.post("", status_code=201)
+def create_candidate(
+    body: CandidateCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
+) -> CandidatePublic:
+    candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
+    session.add(candidate)
+    session.flush()
+    assert candidate.id is not None
+    normalise_into(
+        session,
+        kind="candidate",
+        owner_id=candidate.id,
+        texts=_texts(candidate),
+        normaliser=normaliser,
+    )
+    session.commit()
+    return _public(session, [candidate])[0]
+
+
+@router.get("")
+def list_candidates(
+    principal: Readers,
+    session: SessionDep,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    after: After = None,
+    country: Annotated[CountryCode | None, Query(description="Country of origin")] = None,
+    agency_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    external_ref: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    name: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Part of the name")
+    ] = None,
+    concept: Annotated[
+        str | None, Query(min_length=1, max_length=255, description="Has this ESCO concept URI")
+    ] = None,
+) -> Page[CandidatePublic]:
+    conditions = [visible_to(principal, Candidate)]
+    if country is not None:
+        conditions.append(col(Candidate.country) == country)
+    if agency_id is not None:
+        conditions.append(col(Candidate.agency_id) == agency_id)
+    if external_ref is not None:
+        conditions.append(col(Candidate.external_ref) == external_ref)
+    if name is not None:
+        conditions.append(col(Candidate.full_name).icontains(name, autoescape=True))
+    if concept is not None:
+        conditions.append(
+            col(Candidate.id).in_(
+                select(CandidateConcept.candidate_id).where(
+                    col(CandidateConcept.concept_uri) == concept
+                )
+            )
+        )
+    rows, total, next_after = paginate(
+        session, Candidate, where=conditions, limit=limit, after=after
+    )
+    return Page[CandidatePublic](items=_public(session, rows), total=total, next_after=next_after)
+
+
+@router.get("/{candidate_id}")
+def read_candidate(candidate: CandidateReadable, session: SessionDep) -> CandidatePublic:
+    return _public(session, [candidate])[0]
+
+
+@router.patch("/{candidate_id}")
+def update_candidate(
+    body: CandidateUpdate,
+    candidate: CandidateWritable,
+    session: SessionDep,
+    normaliser: NormaliserDep,
+) -> CandidatePublic:
+    changes = body.model_dump(exclude_unset=True)
+    candidate.sqlmodel_update(changes)
+    candidate.updated_at = utc_now()
+    session.add(candidate)
+    if changes.keys() & set(CANDIDATE_TEXT_FIELDS):
+        assert candidate.id is not None
+        normalise_into(
+            session,
+            kind="candidate",
+            owner_id=candidate.id,
+            texts=_texts(candidate),
+            normaliser=normaliser,
+        )
+    session.commit()
+    return _public(session, [candidate])[0]
+
+
+@router.delete("/{candidate_id}", status_code=204, response_class=Response)
+def delete_candidate(candidate: CandidateWritable, session: SessionDep) -> None:
+    session.delete(candidate)
+    session.commit()
+
+
+def _texts(candidate: Candidate) -> dict[str, str]:
+    return {field: getattr(candidate, field) for field in CANDIDATE_TEXT_FIELDS}
+
+
+def _public(session: Session, candidates: Sequence[Candidate]) -> list[CandidatePublic]:
+    concepts = concepts_of(session, kind="candidate", owner_ids=[c.id for c in candidates if c.id])
+    return [
+        CandidatePublic.model_validate(c, update={"concepts": concepts.get(c.id or 0, [])})
+        for c in candidates
+    ]

@@ -1,0 +1,134 @@
+"""``/openings``: an employer creates, reads, changes and deletes its own vacancies and training
+places; programme staff read them all. Agencies never reach these routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlmodel import Session, col, select
+
+from api.auth import Principal
+from api.deps import (
+    MAX_ID,
+    OPENING_READERS,
+    OPENING_WRITERS,
+    NormaliserDep,
+    OpeningReadable,
+    OpeningWritable,
+    SessionDep,
+    visible_to,
+)
+from api.errors import ERROR_RESPONSES
+from api.models._types import CountryCode, utc_now
+from api.models.openings import (
+    OPENING_TEXT_FIELDS,
+    Opening,
+    OpeningConcept,
+    OpeningCreate,
+    OpeningKind,
+    OpeningPublic,
+    OpeningUpdate,
+)
+from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.routes._concepts import concepts_of, normalise_into
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/openings", tags=["openings"], responses=ERROR_RESPONSES)
+
+Readers = Annotated[Principal, Depends(OPENING_READERS)]
+Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
+
+
+@router.post("", status_code=201)
+def create_opening(
+    body: OpeningCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
+) -> OpeningPublic:
+    opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
+    session.add(opening)
+    session.flush()
+    assert opening.id is not None
+    normalise_into(
+        session, kind="opening", owner_id=opening.id, texts=_texts(opening), normaliser=normaliser
+    )
+    session.commit()
+    return _public(session, [opening])[0]
+
+
+@router.get("")
+def list_openings(
+    principal: Readers,
+    session: SessionDep,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    after: After = None,
+    kind: Annotated[OpeningKind | None, Query()] = None,
+    country: Annotated[CountryCode | None, Query(description="Destination country")] = None,
+    employer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    external_ref: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    concept: Annotated[
+        str | None, Query(min_length=1, max_length=255, description="Has this ESCO concept URI")
+    ] = None,
+) -> Page[OpeningPublic]:
+    conditions = [visible_to(principal, Opening)]
+    if kind is not None:
+        conditions.append(col(Opening.kind) == kind)
+    if country is not None:
+        conditions.append(col(Opening.country) == country)
+    if employer_id is not None:
+        conditions.append(col(Opening.employer_id) == employer_id)
+    if external_ref is not None:
+        conditions.append(col(Opening.external_ref) == external_ref)
+    if concept is not None:
+        conditions.append(
+            col(Opening.id).in_(
+                select(OpeningConcept.opening_id).where(col(OpeningConcept.concept_uri) == concept)
+            )
+        )
+    rows, total, next_after = paginate(session, Opening, where=conditions, limit=limit, after=after)
+    return Page[OpeningPublic](items=_public(session, rows), total=total, next_after=next_after)
+
+
+@router.get("/{opening_id}")
+def read_opening(opening: OpeningReadable, session: SessionDep) -> OpeningPublic:
+    return _public(session, [opening])[0]
+
+
+@router.patch("/{opening_id}")
+def update_opening(
+    body: OpeningUpdate, opening: OpeningWritable, session: SessionDep, normaliser: NormaliserDep
+) -> OpeningPublic:
+    changes = body.model_dump(exclude_unset=True)
+    opening.sqlmodel_update(changes)
+    opening.updated_at = utc_now()
+    session.add(opening)
+    if changes.keys() & set(OPENING_TEXT_FIELDS):
+        assert opening.id is not None
+        normalise_into(
+            session,
+            kind="opening",
+            owner_id=opening.id,
+            texts=_texts(opening),
+            normaliser=normaliser,
+        )
+    session.commit()
+    return _public(session, [opening])[0]
+
+
+@router.delete("/{opening_id}", status_code=204, response_class=Response)
+def delete_opening(opening: OpeningWritable, session: SessionDep) -> None:
+    session.delete(opening)
+    session.commit()
+
+
+def _texts(opening: Opening) -> dict[str, str]:
+    return {field: getattr(opening, field) for field in OPENING_TEXT_FIELDS}
+
+
+def _public(session: Session, openings: Sequence[Opening]) -> list[OpeningPublic]:
+    concepts = concepts_of(session, kind="opening", owner_ids=[o.id for o in openings if o.id])
+    return [
+        OpeningPublic.model_validate(o, update={"concepts": concepts.get(o.id or 0, [])})
+        for o in openings
+    ]
