@@ -1,0 +1,233 @@
+"""A matching round: a pure function of candidates, openings, policy and taxonomy.
+
+``run_round`` validates the inputs once, indexes them by sorted id, scores and shortlists in
+candidate blocks, solves on the sparse graph with the solver of ``Policy.mode``, explains every
+assignment and every unassigned candidate, and computes the metrics and the manifest (input
+hash, taxonomy version, policy, solver, objective, output hash). Same inputs → identical
+result, whatever the input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from importlib import import_module, metadata
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from matching._canonical import digest, jsonable
+from matching.errors import InfeasibleError, InvalidRecordError, MatchingError
+from matching.explain import explain_pairs, explain_unassigned
+from matching.features import Features
+from matching.metrics import round_metrics
+from matching.records import (
+    Assignment,
+    Candidate,
+    Manifest,
+    Mode,
+    Opening,
+    Policy,
+    RoundResult,
+)
+from matching.scoring import SkillModel
+from matching.shortlist import build_shortlist
+from matching.solvers.graph import AssignmentGraph, Solution
+from matching.validation import validate
+from skills_taxonomy.taxonomy import Taxonomy
+
+__all__ = ["STAGES", "Solver", "resolve_solver", "run_round"]
+
+Solver = Callable[..., Solution]
+#: Stage names reported to ``run_round``'s ``observer``, in order.
+STAGES: tuple[str, ...] = ("validate", "index", "score", "shortlist", "solve", "explain", "report")
+
+#: mode → (module, function) of its solver; imported only when a round uses it.
+_SOLVERS: dict[str, tuple[str, str]] = {
+    "optimal": ("matching.solvers.optimal", "solve_optimal"),
+    "stable": ("matching.solvers.stable", "solve_stable"),
+}
+
+
+def resolve_solver(mode: Mode) -> Solver:
+    """The solver function of ``mode``; ``InvalidRecordError`` when it is unknown or absent."""
+    target = _SOLVERS.get(mode)
+    if target is None:
+        raise InvalidRecordError("policy", "mode", f"unknown mode {mode!r}")
+    try:
+        solver: Solver = getattr(import_module(target[0]), target[1])
+    except (ImportError, AttributeError):
+        raise InvalidRecordError(
+            "policy", "mode", f"mode {mode!r} is not available in this installation"
+        ) from None
+    return solver
+
+
+def run_round(
+    candidates: Sequence[Candidate],
+    openings: Sequence[Opening],
+    policy: Policy,
+    *,
+    taxonomy: Taxonomy,
+    observer: Callable[[str], None] | None = None,
+) -> RoundResult:
+    """Run one round. ``observer(stage)`` is called after each stage of ``STAGES`` (timing)."""
+    done = observer or (lambda stage: None)
+    validate(candidates, openings, policy, taxonomy=taxonomy)
+    solver = resolve_solver(policy.mode)
+    done("validate")
+    features = Features.build(candidates, openings)
+    _check_locks(features, policy)
+    done("index")
+    model = SkillModel.build(features, taxonomy, policy.weights)
+    done("score")
+    shortlist = build_shortlist(features, model, policy)
+    graph = shortlist.graph
+    done("shortlist")
+    solution = _solve(policy.mode, solver, graph, features)
+    chosen = np.asarray(solution.edges, dtype=np.int64)
+    _check_solution(graph, chosen)
+    done("solve")
+    forbidden = frozenset(policy.forbidden)
+    explanations = explain_pairs(
+        features, model, shortlist, chosen, taxonomy=taxonomy, forbidden=forbidden
+    )
+    assignments = tuple(
+        Assignment(
+            candidate=features.candidates[int(graph.cand[e])].id,
+            opening=features.openings[int(graph.opening[e])].id,
+            score=float(graph.score[e]),
+            explanation=x,
+        )
+        for e, x in zip(chosen.tolist(), explanations, strict=True)
+    )
+    unassigned = tuple(explain_unassigned(features, shortlist, chosen, forbidden=forbidden))
+    done("explain")
+    metrics = round_metrics(features.candidates, features.openings, assignments)
+    objective = float(graph.score[chosen].sum()) if len(chosen) else 0.0
+    manifest = Manifest(
+        engine=_engine(),
+        input_hash=_input_hash(features, policy),
+        taxonomy_version=taxonomy.version,
+        policy=_policy_json(policy),
+        solver=solution.solver,
+        objective=objective,
+        edges=graph.n_edges,
+        output_hash=digest(
+            {"assignments": assignments, "unassigned": unassigned, "metrics": metrics}
+        ),
+    )
+    cand_ids = np.array([c.id for c in features.candidates], dtype=object)
+    open_ids = np.array([o.id for o in features.openings], dtype=object)
+    edges = pl.DataFrame(
+        {
+            "candidate": pl.Series(cand_ids[graph.cand].tolist(), dtype=pl.String),
+            "opening": pl.Series(open_ids[graph.opening].tolist(), dtype=pl.String),
+            "score": pl.Series(graph.score, dtype=pl.Float64),
+        }
+    )
+    done("report")
+    return RoundResult(
+        assignments=assignments,
+        unassigned=unassigned,
+        metrics=metrics,
+        manifest=manifest,
+        edges=edges,
+    )
+
+
+def _solve(mode: Mode, solver: Solver, graph: AssignmentGraph, features: Features) -> Solution:
+    if mode == "stable":
+        candidate_keys, opening_keys = _preference_keys(features, graph)
+        return solver(graph, candidate_prefs=candidate_keys, opening_prefs=opening_keys)
+    return solver(graph)
+
+
+def _preference_keys(
+    features: Features, graph: AssignmentGraph
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per-edge rank keys (lower preferred) for the stable mode: listed openings (candidates)
+    first in list order, then the rest by descending score, then by id."""
+    n_o = max(graph.n_openings, 1)
+    key = graph.cand.astype(np.int64) * n_o + graph.opening
+    listed_c = [
+        (i, features.opening_row[o], r)
+        for i, c in enumerate(features.candidates)
+        for r, o in enumerate(c.preferences)
+        if o in features.opening_row
+    ]
+    listed_o = [
+        (features.candidate_row[c], j, r)
+        for j, o in enumerate(features.openings)
+        for r, c in enumerate(o.ranking)
+        if c in features.candidate_row
+    ]
+    out = []
+    for listed, group, other in (
+        (listed_c, graph.cand, graph.opening),
+        (listed_o, graph.opening, graph.cand),
+    ):
+        position = np.full(graph.n_edges, np.iinfo(np.int64).max, dtype=np.int64)
+        if listed:
+            arr = np.array(listed, dtype=np.int64)
+            lkey = arr[:, 0] * n_o + arr[:, 1]
+            at = np.searchsorted(key, lkey)
+            hit = at < len(key)
+            hit[hit] = key[at[hit]] == lkey[hit]
+            position[at[hit]] = arr[hit, 2]
+        order = np.lexsort((other, -graph.score, position, group))
+        rank = np.empty(graph.n_edges, dtype=np.int64)
+        rank[order] = np.arange(graph.n_edges)
+        out.append(rank)
+    return out[0], out[1]
+
+
+def _check_locks(features: Features, policy: Policy) -> None:
+    counts: dict[str, int] = {}
+    for _, opening in policy.locks:
+        counts[opening] = counts.get(opening, 0) + 1
+    for opening, n in sorted(counts.items()):
+        capacity = features.openings[features.opening_row[opening]].capacity
+        if n > capacity:
+            raise InfeasibleError(
+                f"opening {opening}: {n} locked candidate(s) but capacity {capacity}"
+            )
+
+
+def _check_solution(graph: AssignmentGraph, chosen: npt.NDArray[np.int64]) -> None:
+    """A solver's answer must respect the graph: else it is a bug, never a silent result."""
+    if len(chosen) and (chosen.min() < 0 or chosen.max() >= graph.n_edges):
+        raise MatchingError("solver returned an edge index out of range")
+    if np.any(np.diff(chosen) <= 0):
+        raise MatchingError("solver returned unsorted or repeated edges")
+    if len(np.unique(graph.cand[chosen])) != len(chosen):
+        raise MatchingError("solver placed a candidate twice")
+    used = np.bincount(graph.opening[chosen], minlength=graph.n_openings)
+    if np.any(used > graph.capacity):
+        raise MatchingError("solver exceeded an opening's capacity")
+    if not np.all(np.isin(np.flatnonzero(graph.locked), chosen)):
+        raise MatchingError("solver dropped a locked pair")
+
+
+def _engine() -> str:
+    try:
+        return f"mobility-match {metadata.version('mobility-match')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout without install
+        return "mobility-match (unknown version)"
+
+
+def _policy_json(policy: Policy) -> dict[str, object]:
+    value = jsonable(policy)
+    assert isinstance(value, dict)
+    return value
+
+
+def _input_hash(features: Features, policy: Policy) -> str:
+    """sha256 over the records (sorted by id) and the policy: the ``repr`` of frozen
+    dataclasses of tuples, strings, numbers and dates is canonical and cheap."""
+    h = hashlib.sha256()
+    for record in (*features.candidates, *features.openings, policy):
+        h.update(repr(record).encode("utf-8"))
+        h.update(b"\n")
+    return "sha256:" + h.hexdigest()
