@@ -1,8 +1,5 @@
 """The ESCO taxonomy held in memory: concepts, labels per language, hierarchy and relations.
 
-CONTRACT (stub written first so that the normaliser and the matching core can be built against
-it in parallel; bodies are filled in by the importer work).
-
 Tables are polars frames with these documented schemas (all strings unless said):
 
 * ``concepts``: uri, kind ("skill" | "occupation" | "isco_group" | "skill_group"), code (ESCO or
@@ -17,22 +14,72 @@ Tables are polars frames with these documented schemas (all strings unless said)
   skill→skill relations
 
 ``Taxonomy`` is immutable after construction; lookups that take a URI raise
-``UnknownConceptError`` for a URI the taxonomy does not hold.
+``UnknownConceptError`` for a URI the taxonomy does not hold. The tables are checked once, at
+construction (columns, allowed values, unique concept URIs, every URI a known concept); the
+lookup indices are built lazily, on first use, so that loading the bundle stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, get_args
 
 import polars as pl
+
+from skills_taxonomy import bundle
+from skills_taxonomy.errors import TaxonomyFormatError, UnknownConceptError
 
 ConceptKind = Literal["skill", "occupation", "isco_group", "skill_group"]
 LabelType = Literal["preferred", "alternative", "hidden"]
 Relation = Literal["essential", "optional"]
 
-__all__ = ["Concept", "ConceptKind", "Label", "LabelType", "Relation", "Taxonomy"]
+__all__ = [
+    "BUNDLED_PATH",
+    "Concept",
+    "ConceptKind",
+    "Label",
+    "LabelType",
+    "Relation",
+    "Taxonomy",
+]
+
+#: The compact copy that ships inside the package (written by ``mobility-match taxonomy build``).
+BUNDLED_PATH = Path(__file__).parent / "data" / "esco.zip"
+
+CONCEPT_KINDS: tuple[ConceptKind, ...] = get_args(ConceptKind)
+LABEL_TYPES: tuple[LabelType, ...] = get_args(LabelType)
+RELATIONS: tuple[Relation, ...] = get_args(Relation)
+
+#: Column order of each table, as documented above.
+SCHEMAS: dict[str, tuple[str, ...]] = {
+    "concepts": ("uri", "kind", "code", "isco_group", "skill_type", "reuse_level"),
+    "labels": ("uri", "lang", "label_type", "text"),
+    "descriptions": ("uri", "lang", "text"),
+    "broader": ("uri", "broader_uri"),
+    "occupation_skills": ("occupation_uri", "skill_uri", "relation"),
+    "skill_relations": ("skill_uri", "related_uri", "relation"),
+}
+#: Columns that may hold nulls; every other column must be filled.
+_NULLABLE = frozenset({"code", "isco_group", "skill_type", "reuse_level"})
+#: Columns that must hold a known concept URI.
+_URI_COLUMNS: dict[str, tuple[str, ...]] = {
+    "labels": ("uri",),
+    "descriptions": ("uri",),
+    "broader": ("uri", "broader_uri"),
+    "occupation_skills": ("occupation_uri", "skill_uri"),
+    "skill_relations": ("skill_uri", "related_uri"),
+}
+_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("concepts", "kind"): CONCEPT_KINDS,
+    ("labels", "label_type"): LABEL_TYPES,
+    ("occupation_skills", "relation"): RELATIONS,
+    ("skill_relations", "relation"): RELATIONS,
+}
+_LABEL_RANK = {label_type: rank for rank, label_type in enumerate(LABEL_TYPES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +100,36 @@ class Label:
     text: str
 
 
+def conform_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the documented columns of table ``name``, in order, as strings.
+
+    Raises ``TaxonomyFormatError`` naming the table and column when one is missing, is not a
+    string column, holds a null where none is allowed, or holds a value outside its set.
+    """
+    columns = SCHEMAS[name]
+    for column in columns:
+        if column not in frame.columns:
+            raise TaxonomyFormatError(f"table {name!r}: missing column {column!r}")
+        dtype = frame.schema[column]
+        if dtype not in (pl.String, pl.Null):
+            raise TaxonomyFormatError(
+                f"table {name!r}: column {column!r} must hold strings, got {dtype}"
+            )
+    table = frame.select(pl.col(c).cast(pl.String) for c in columns)
+    for column in columns:
+        if column not in _NULLABLE and table[column].null_count():
+            raise TaxonomyFormatError(f"table {name!r}: column {column!r} holds nulls")
+        allowed = _ALLOWED.get((name, column))
+        if allowed is not None:
+            bad = table.filter(~pl.col(column).is_in(allowed))[column]
+            if len(bad):
+                raise TaxonomyFormatError(
+                    f"table {name!r}: column {column!r} holds {bad[0]!r}; expected one of "
+                    f"{', '.join(allowed)}"
+                )
+    return table
+
+
 class Taxonomy:
     """ESCO concepts and relations; see the module docstring for table schemas."""
 
@@ -69,72 +146,331 @@ class Taxonomy:
         occupation_skills: pl.DataFrame,
         skill_relations: pl.DataFrame,
         sources: Sequence[str] = (),
-    ) -> None: ...
+        dropped: Mapping[str, int] | None = None,
+    ) -> None:
+        """``dropped``: rows the importer left out, per source file (unknown concept URIs)."""
+        tables = {
+            "concepts": concepts,
+            "labels": labels,
+            "descriptions": descriptions,
+            "broader": broader,
+            "occupation_skills": occupation_skills,
+            "skill_relations": skill_relations,
+        }
+        self._tables = {name: conform_table(name, frame) for name, frame in tables.items()}
+        self.version = version
+        self.sources: tuple[str, ...] = tuple(sources)
+        self.dropped: dict[str, int] = dict(sorted((dropped or {}).items()))
+
+        table = self._tables["concepts"]
+        uris: list[str] = table["uri"].to_list()
+        self._row: dict[str, int] = {uri: row for row, uri in enumerate(uris)}
+        if len(self._row) != len(uris):
+            duplicate = table.filter(pl.col("uri").is_duplicated())["uri"][0]
+            raise TaxonomyFormatError(f"table 'concepts': URI {duplicate!r} appears twice")
+        self._columns: dict[str, list[str | None]] = {
+            column: table[column].to_list() for column in SCHEMAS["concepts"][1:]
+        }
+        known = table["uri"]
+        for name, uri_columns in _URI_COLUMNS.items():
+            for column in uri_columns:
+                unknown = self._tables[name].filter(~pl.col(column).is_in(known.implode()))[column]
+                if len(unknown):
+                    raise TaxonomyFormatError(
+                        f"table {name!r}: column {column!r} refers to {unknown[0]!r}, "
+                        "which is not in 'concepts'"
+                    )
 
     # --- loading ---------------------------------------------------------------------------
     @classmethod
     def load_bundled(cls) -> Taxonomy:
         """The compact copy shipped inside the package (cached per process)."""
-        ...
+        return _load_bundled()
 
     @classmethod
-    def load(cls, path: str) -> Taxonomy:
+    def load(cls, path: str | Path) -> Taxonomy:
         """A bundle file written by ``save``."""
-        ...
+        meta, tables = bundle.read_bundle(path)
+        dropped = meta.get("dropped", {})
+        sources = meta.get("sources", [])
+        return cls(
+            version=str(meta.get("version", "ESCO (unknown version)")),
+            sources=[str(s) for s in sources] if isinstance(sources, list) else [],
+            dropped={str(k): int(v) for k, v in dropped.items()}
+            if isinstance(dropped, dict)
+            else {},
+            **tables,
+        )
 
-    def save(self, path: str) -> None: ...
+    def save(self, path: str | Path) -> None:
+        """Write a bundle: the same input taxonomy always gives the same bytes."""
+        meta: dict[str, object] = {
+            "version": self.version,
+            "sources": list(self.sources),
+            "dropped": self.dropped,
+        }
+        bundle.write_bundle(path, meta=meta, tables=self._tables)
 
     # --- tables (read-only views) ------------------------------------------------------------
     @property
-    def concepts(self) -> pl.DataFrame: ...
+    def concepts(self) -> pl.DataFrame:
+        return self._tables["concepts"]
+
     @property
-    def labels(self) -> pl.DataFrame: ...
+    def labels(self) -> pl.DataFrame:
+        return self._tables["labels"]
+
     @property
-    def descriptions(self) -> pl.DataFrame: ...
+    def descriptions(self) -> pl.DataFrame:
+        return self._tables["descriptions"]
+
     @property
-    def broader_relations(self) -> pl.DataFrame: ...
+    def broader_relations(self) -> pl.DataFrame:
+        return self._tables["broader"]
+
     @property
-    def occupation_skills(self) -> pl.DataFrame: ...
+    def occupation_skills(self) -> pl.DataFrame:
+        return self._tables["occupation_skills"]
+
     @property
-    def skill_relations(self) -> pl.DataFrame: ...
+    def skill_relations(self) -> pl.DataFrame:
+        return self._tables["skill_relations"]
 
     # --- lookups -----------------------------------------------------------------------------
-    def __contains__(self, uri: object) -> bool: ...
-    def concept(self, uri: str) -> Concept: ...
+    def __contains__(self, uri: object) -> bool:
+        return uri in self._row
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __repr__(self) -> str:
+        return f"<Taxonomy {self.version}: {len(self._row)} concepts>"
+
+    def _check(self, uri: str) -> int:
+        row = self._row.get(uri)
+        if row is None:
+            raise UnknownConceptError(uri)
+        return row
+
+    def concept(self, uri: str) -> Concept:
+        row = self._check(uri)
+        c = self._columns
+        return Concept(
+            uri=uri,
+            kind=c["kind"][row],  # type: ignore[arg-type]  # checked at construction
+            code=c["code"][row],
+            isco_group=c["isco_group"][row],
+            skill_type=c["skill_type"][row],
+            reuse_level=c["reuse_level"][row],
+        )
+
+    def kind_of(self, uri: str) -> ConceptKind:
+        return self._columns["kind"][self._check(uri)]  # type: ignore[return-value]
+
     def uris(self, kind: ConceptKind) -> tuple[str, ...]:
         """All URIs of one kind, sorted (stable order for matrix indices)."""
-        ...
+        return self._uris_by_kind.get(kind, ())
+
+    def index(self, kind: ConceptKind) -> dict[str, int]:
+        """URI → position in ``uris(kind)``: row/column numbers for sparse matrices."""
+        return dict(self._index_by_kind.get(kind, {}))
 
     def labels_of(
         self, uri: str, *, lang: str | None = None, label_types: Sequence[LabelType] | None = None
-    ) -> tuple[Label, ...]: ...
-    def preferred_label(self, uri: str, *, lang: str = "en") -> str:
-        """Preferred label in ``lang``, falling back to English."""
-        ...
+    ) -> tuple[Label, ...]:
+        """Labels of a concept, by language, then preferred/alternative/hidden, then text."""
+        self._check(uri)
+        frame, spans = self._labels_by_uri
+        span = spans.get(uri)
+        if span is None:
+            return ()
+        wanted = None if label_types is None else frozenset(label_types)
+        rows = [
+            (row_lang, label_type, text)
+            for row_lang, label_type, text in frame.slice(*span).iter_rows()
+            if (lang is None or row_lang == lang) and (wanted is None or label_type in wanted)
+        ]
+        rows.sort(key=lambda row: (row[0], _LABEL_RANK[row[1]], row[2]))
+        return tuple(
+            Label(uri=uri, lang=row_lang, label_type=label_type, text=text)
+            for row_lang, label_type, text in rows
+        )
 
-    def description(self, uri: str, *, lang: str = "en") -> str | None: ...
-    def languages(self) -> tuple[str, ...]: ...
+    def preferred_label(self, uri: str, *, lang: str = "en") -> str:
+        """Preferred label in ``lang``, falling back to English (then to any language, then
+        to the URI itself for a concept without any preferred label)."""
+        self._check(uri)
+        by_lang = self._preferred.get(uri)
+        if not by_lang:
+            return uri
+        return by_lang.get(lang) or by_lang.get("en") or next(iter(by_lang.values()))
+
+    def description(self, uri: str, *, lang: str = "en") -> str | None:
+        """Description in ``lang`` (no fallback), or None."""
+        self._check(uri)
+        return self._descriptions.get((uri, lang))
+
+    def languages(self) -> tuple[str, ...]:
+        """Languages that have at least one label, sorted."""
+        return tuple(sorted(self.labels["lang"].unique().to_list()))
 
     # --- hierarchy and relations -------------------------------------------------------------
     def broader(self, uri: str) -> tuple[str, ...]:
         """Direct broader concepts (skill groups for skills, ISCO groups for occupations)."""
-        ...
+        self._check(uri)
+        return self._broader_map.get(uri, ())
 
-    def narrower(self, uri: str) -> tuple[str, ...]: ...
+    def narrower(self, uri: str) -> tuple[str, ...]:
+        """Direct narrower concepts, sorted."""
+        self._check(uri)
+        return self._narrower_map.get(uri, ())
+
     def ancestors(self, uri: str) -> tuple[str, ...]:
         """All broader concepts up to the roots, nearest first, no duplicates."""
-        ...
+        self._check(uri)
+        seen: dict[str, None] = {}
+        frontier = [uri]
+        while frontier:
+            step: list[str] = []
+            for current in frontier:
+                for parent in self._broader_map.get(current, ()):
+                    if parent != uri and parent not in seen:
+                        seen[parent] = None
+                        step.append(parent)
+            frontier = step
+        return tuple(seen)
 
     def occupation_skills_of(
         self, occupation_uri: str, *, relation: Relation | None = None
     ) -> tuple[str, ...]:
-        """Skill URIs of an occupation (essential, optional or both), sorted."""
-        ...
+        """Skill URIs of an occupation (essential, optional or both), sorted.
+
+        A concept that is not an occupation has none.
+        """
+        self._check(occupation_uri)
+        by_relation = self._occupation_skill_map.get(occupation_uri)
+        if by_relation is None:
+            return ()
+        if relation is not None:
+            return by_relation.get(relation, ())
+        return tuple(sorted({*by_relation.get("essential", ()), *by_relation.get("optional", ())}))
 
     def related_skills(self, skill_uri: str) -> tuple[tuple[str, Relation], ...]:
         """ESCO skill→skill relations from this skill: (related URI, relation), sorted."""
-        ...
+        self._check(skill_uri)
+        return self._related_map.get(skill_uri, ())
 
     def stats(self) -> dict[str, object]:
         """Version, concept counts per kind and label counts per language (for ``info``)."""
-        ...
+        kinds = dict(self.concepts.group_by("kind").len().iter_rows())
+        label_counts: dict[str, dict[str, int]] = {}
+        for lang, label_type, n in (
+            self.labels.group_by("lang", "label_type").len().sort("lang", "label_type").iter_rows()
+        ):
+            label_counts.setdefault(lang, {})[label_type] = n
+        for counts in label_counts.values():
+            counts["total"] = sum(counts.values())
+        relations = dict(self.occupation_skills.group_by("relation").len().iter_rows())
+        return {
+            "version": self.version,
+            "concepts": {kind: int(kinds.get(kind, 0)) for kind in CONCEPT_KINDS},
+            "labels": label_counts,
+            "descriptions": dict(self.descriptions.group_by("lang").len().sort("lang").iter_rows()),
+            "broader_relations": self.broader_relations.height,
+            "occupation_skills": {r: int(relations.get(r, 0)) for r in RELATIONS},
+            "skill_relations": self.skill_relations.height,
+            "sources": list(self.sources),
+            "dropped": dict(self.dropped),
+        }
+
+    # --- lazily built indices ----------------------------------------------------------------
+    @cached_property
+    def _uris_by_kind(self) -> dict[str, tuple[str, ...]]:
+        grouped = self.concepts.group_by("kind").agg(pl.col("uri").sort())
+        return {kind: tuple(uris) for kind, uris in grouped.iter_rows()}
+
+    @cached_property
+    def _index_by_kind(self) -> dict[str, dict[str, int]]:
+        return {
+            kind: {uri: i for i, uri in enumerate(uris)}
+            for kind, uris in self._uris_by_kind.items()
+        }
+
+    @cached_property
+    def _labels_by_uri(self) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+        """Labels sorted by URI, and each URI's (first row, row count) in that frame."""
+        frame = self.labels.sort("uri", maintain_order=True)
+        runs = (
+            frame.select("uri")
+            .with_row_index("row")
+            .group_by("uri")
+            .agg(pl.col("row").first(), pl.len())
+        )
+        spans = zip(runs["row"].to_list(), runs["len"].to_list(), strict=True)
+        return frame.drop("uri"), dict(zip(runs["uri"].to_list(), spans, strict=True))
+
+    @cached_property
+    def _preferred(self) -> dict[str, dict[str, str]]:
+        frame = self.labels.filter(pl.col("label_type") == "preferred").sort("uri", "lang", "text")
+        preferred: dict[str, dict[str, str]] = {}
+        for uri, lang, text in zip(
+            frame["uri"].to_list(), frame["lang"].to_list(), frame["text"].to_list(), strict=True
+        ):
+            preferred.setdefault(uri, {}).setdefault(lang, text)
+        return preferred
+
+    @cached_property
+    def _descriptions(self) -> dict[tuple[str, str], str]:
+        frame = self.descriptions.sort("uri", "lang", "text").unique(
+            ("uri", "lang"), keep="first", maintain_order=True
+        )
+        keys = zip(frame["uri"].to_list(), frame["lang"].to_list(), strict=True)
+        return dict(zip(keys, frame["text"].to_list(), strict=True))
+
+    @cached_property
+    def _broader_map(self) -> dict[str, tuple[str, ...]]:
+        return _group(self.broader_relations, "uri", "broader_uri")
+
+    @cached_property
+    def _narrower_map(self) -> dict[str, tuple[str, ...]]:
+        return _group(self.broader_relations, "broader_uri", "uri")
+
+    @cached_property
+    def _occupation_skill_map(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        grouped = (
+            self.occupation_skills.unique()
+            .group_by("occupation_uri", "relation")
+            .agg(pl.col("skill_uri").sort())
+        )
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for occupation, relation, skills in grouped.iter_rows():
+            found.setdefault(occupation, {})[relation] = tuple(skills)
+        return found
+
+    @cached_property
+    def _related_map(self) -> dict[str, tuple[tuple[str, Relation], ...]]:
+        grouped = (
+            self.skill_relations.unique()
+            .sort("related_uri", "relation")
+            .group_by("skill_uri", maintain_order=True)
+            .agg("related_uri", "relation")
+        )
+        return {
+            skill: tuple(zip(related, relations, strict=True))
+            for skill, related, relations in grouped.iter_rows()
+        }
+
+
+def _group(frame: pl.DataFrame, key: str, value: str) -> dict[str, tuple[str, ...]]:
+    grouped = frame.unique().group_by(key).agg(pl.col(value).sort())
+    return {k: tuple(values) for k, values in grouped.iter_rows()}
+
+
+@functools.cache
+def _load_bundled() -> Taxonomy:
+    if not BUNDLED_PATH.is_file():
+        raise TaxonomyFormatError(
+            f"the bundled taxonomy {BUNDLED_PATH} is missing; "
+            "rebuild it with `mobility-match taxonomy build --from DIR`"
+        )
+    return Taxonomy.load(BUNDLED_PATH)
