@@ -5,9 +5,10 @@ Private: the public API lives in ``langdetect``, ``cefr`` and ``eqf``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["fold", "is_arabic_letter", "require_str"]
+__all__ = ["ARABIC_RE", "LATIN_RE", "fold", "is_arabic_letter", "require_str"]
 
 # Arabic script blocks: Arabic, Arabic Supplement, Arabic Extended-A, Presentation Forms A and B.
 _ARABIC_BLOCKS: tuple[tuple[int, int], ...] = (
@@ -17,6 +18,10 @@ _ARABIC_BLOCKS: tuple[tuple[int, int], ...] = (
     (0xFB50, 0xFDFF),
     (0xFE70, 0xFEFF),
 )
+
+# Any character of those blocks / of the Latin blocks (letters or not: callers filter isalpha).
+ARABIC_RE = re.compile("[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _ARABIC_BLOCKS) + "]")
+LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 
 # Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef) and tatweel: dropped by fold.
 _ARABIC_MARKS = frozenset(chr(c) for c in (*range(0x064B, 0x0660), 0x0670, 0x0640))
@@ -33,8 +38,7 @@ def require_str(value: object, *, func: str) -> str:
 
 def is_arabic_letter(ch: str) -> bool:
     """True for a letter of the Arabic script (not digits, punctuation or diacritics)."""
-    code = ord(ch)
-    return ch.isalpha() and any(lo <= code <= hi for lo, hi in _ARABIC_BLOCKS)
+    return ch.isalpha() and ARABIC_RE.match(ch) is not None
 
 
 def fold(text: str) -> str:

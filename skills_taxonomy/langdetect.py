@@ -10,8 +10,9 @@ Method
   ``python -m benchmarks.build_langprofile`` from ESCO labels (en, fr, de, es occupation and skill
   labels; split by concept so that a held-out fifth measures accuracy) plus a hand-written
   Italian seed list (ESCO has no Italian file here). The profile is loaded lazily, once.
-* A feature that no language of the profile knows carries no evidence and is skipped; ties and
-  texts made only of unknown features give ``None``.
+* A feature that no language of the profile knows carries no evidence and is skipped; ties,
+  texts made only of unknown features and texts made only of short all-caps words (acronyms
+  such as ``TIG``, ``BTS``) give ``None``.
 
 ``language_scores`` exposes the posterior so that a caller can apply its own confidence cut.
 """
@@ -19,15 +20,17 @@ Method
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from types import MappingProxyType
+from typing import Any
 
-from skills_taxonomy._text import is_arabic_letter, require_str
+import numpy as np
+import numpy.typing as npt
+
+from skills_taxonomy._text import ARABIC_RE, LATIN_RE, require_str
 from skills_taxonomy.errors import TaxonomyError
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
 
 DEFAULT_CANDIDATES: tuple[str, ...] = ("en", "fr", "ar", "de", "es", "it")
 _PROFILE_RESOURCE = "langprofile.json"
+_ACRONYM_MAX = 4
+_WORD_CACHE_MAX = 200_000
 _WORD_RE = re.compile(r"[^\W\d_]+")
 # Segment boundaries of a mixed line: list punctuation, brackets, dashes between spaces, newlines.
 _SEGMENT_RE = re.compile(r"[/,;|()\[\]{}•·+&:\n\t،؛]+|\s[-–—]+\s")
@@ -52,23 +57,50 @@ class UnsupportedLanguageError(TaxonomyError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class _Profile:
+    """The model as a matrix: ``table[rows[feature], column_of_language]`` is a log-probability.
+
+    A feature absent from one language's profile holds that language's floor. Posteriors are
+    ``softmax(log_likelihood / temperature)``; the temperature is fitted by the builder on a
+    validation fold so that probabilities are not the raw, over-confident naive-Bayes ones.
+    """
+
     ngram_max: int
-    floors: Mapping[str, float]
-    logp: Mapping[str, Mapping[str, float]]
+    temperature: float
+    languages: tuple[str, ...]
+    rows: Mapping[str, int]
+    table: npt.NDArray[np.float64]
+    word_cache: dict[str, npt.NDArray[np.float64] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+def _profile_from_raw(raw: Mapping[str, Any]) -> _Profile:
+    """Build the matrix form from the JSON form written by ``benchmarks.build_langprofile``."""
+    languages = tuple(sorted(raw["languages"]))
+    rows: dict[str, int] = {}
+    for lang in languages:
+        for feature in raw["languages"][lang]["logp"]:
+            rows.setdefault(feature, len(rows))
+    table = np.empty((len(rows), len(languages)), dtype=np.float64)
+    for col, lang in enumerate(languages):
+        entry = raw["languages"][lang]
+        table[:, col] = float(entry["floor"])
+        for feature, value in entry["logp"].items():
+            table[rows[feature], col] = float(value)
+    table.setflags(write=False)
+    return _Profile(
+        ngram_max=int(raw["ngram_max"]),
+        temperature=float(raw.get("temperature", 1.0)),
+        languages=languages,
+        rows=rows,
+        table=table,
+    )
 
 
 @cache
 def _profile() -> _Profile:
-    raw = json.loads(
-        resources.files("skills_taxonomy").joinpath("data", _PROFILE_RESOURCE).read_text("utf-8")
-    )
-    return _Profile(
-        ngram_max=int(raw["ngram_max"]),
-        floors=MappingProxyType({k: float(v["floor"]) for k, v in raw["languages"].items()}),
-        logp=MappingProxyType(
-            {k: MappingProxyType(dict(v["logp"])) for k, v in raw["languages"].items()}
-        ),
-    )
+    path = resources.files("skills_taxonomy").joinpath("data", _PROFILE_RESOURCE)
+    return _profile_from_raw(json.loads(path.read_text("utf-8")))
 
 
 def text_features(text: str, *, ngram_max: int = 4) -> Iterator[str]:
@@ -78,21 +110,40 @@ def text_features(text: str, *, ngram_max: int = 4) -> Iterator[str]:
     Shared by the detector and by the profile builder so that both see the same features.
     """
     for word in _WORD_RE.findall(text.lower()):
-        if any(is_arabic_letter(ch) for ch in word):
-            continue
-        yield f"w:{word}"
-        padded = f" {word} "
-        for n in range(1, ngram_max + 1):
-            for i in range(len(padded) - n + 1):
-                gram = padded[i : i + n]
-                if gram != " ":
-                    yield gram
+        if not ARABIC_RE.search(word):
+            yield from _word_features(word, ngram_max)
+
+
+def _word_features(word: str, ngram_max: int) -> Iterator[str]:
+    yield f"w:{word}"
+    padded = f" {word} "
+    for n in range(1, ngram_max + 1):
+        for i in range(len(padded) - n + 1):
+            gram = padded[i : i + n]
+            if gram != " ":
+                yield gram
+
+
+def _word_log_likelihood(profile: _Profile, word: str) -> npt.NDArray[np.float64] | None:
+    """Summed log-probabilities of one lower-case word's known features, for every language.
+
+    Memoised on the profile (bounded): labels repeat words a lot.
+    """
+    if word in profile.word_cache:
+        return profile.word_cache[word]
+    found = [profile.rows.get(f) for f in _word_features(word, profile.ngram_max)]
+    rows = [r for r in found if r is not None]
+    sums: npt.NDArray[np.float64] | None = profile.table[rows].sum(axis=0) if rows else None
+    if len(profile.word_cache) >= _WORD_CACHE_MAX:
+        profile.word_cache.clear()
+    profile.word_cache[word] = sums
+    return sums
 
 
 def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
     if isinstance(candidates, str):
         raise TypeError("candidates must be a sequence of ISO 639-1 codes, not one str")
-    known = {"ar", *_profile().logp}
+    known = {"ar", *_profile().languages}
     unknown = [c for c in candidates if c not in known]
     if unknown:
         raise UnsupportedLanguageError(
@@ -102,37 +153,45 @@ def _check_candidates(candidates: Sequence[str]) -> tuple[str, ...]:
 
 
 def _script_counts(text: str) -> tuple[int, int]:
-    arabic = latin = 0
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        if is_arabic_letter(ch):
-            arabic += 1
-        elif ord(ch) < 0x0250 or 0x1E00 <= ord(ch) <= 0x1EFF:
-            latin += 1
+    arabic = sum(ch.isalpha() for ch in ARABIC_RE.findall(text))
+    latin = sum(ch.isalpha() for ch in LATIN_RE.findall(text))
     return arabic, latin
 
 
+def _is_acronym_only(text: str) -> bool:
+    """Only short all-caps words ("TIG", "BTS", "SQL"): no language evidence in them."""
+    words = _WORD_RE.findall(text)
+    return bool(words) and all(w.isupper() and len(w) <= _ACRONYM_MAX for w in words)
+
+
+def _log_likelihoods(
+    profile: _Profile, text: str, langs: Sequence[str]
+) -> npt.NDArray[np.float64] | None:
+    """Summed log-probabilities of the known features of ``text`` per language; None if none."""
+    total: npt.NDArray[np.float64] | None = None
+    for word in _WORD_RE.findall(text.lower()):
+        if ARABIC_RE.search(word):
+            continue
+        sums = _word_log_likelihood(profile, word)
+        if sums is not None:
+            total = sums if total is None else total + sums
+    if total is None:
+        return None
+    return total[[profile.languages.index(lang) for lang in langs]]
+
+
 def _posterior(text: str, langs: tuple[str, ...]) -> dict[str, float]:
-    """Normalised naive-Bayes posterior over Latin ``langs`` (uniform prior); {} if no evidence."""
-    if not langs:
+    """Tempered naive-Bayes posterior over Latin ``langs`` (uniform prior); {} if no evidence."""
+    if not langs or _is_acronym_only(text):
         return {}
     profile = _profile()
-    scores = dict.fromkeys(langs, 0.0)
-    evidence = False
-    for feature in text_features(text, ngram_max=profile.ngram_max):
-        values = [profile.logp[lang].get(feature) for lang in langs]
-        if all(v is None for v in values):
-            continue
-        evidence = True
-        for lang, value in zip(langs, values, strict=True):
-            scores[lang] += profile.floors[lang] if value is None else value
-    if not evidence:
+    scores = _log_likelihoods(profile, text, langs)
+    if scores is None:
         return {}
-    top = max(scores.values())
-    weights = {lang: math.exp(s - top) for lang, s in scores.items()}
-    total = sum(weights.values())
-    return {lang: w / total for lang, w in weights.items()}
+    scaled = scores / profile.temperature
+    weights = np.exp(scaled - scaled.max())
+    weights /= weights.sum()
+    return {lang: float(w) for lang, w in zip(langs, weights, strict=True)}
 
 
 def language_scores(
@@ -194,7 +253,7 @@ def detect_languages(
     """Each language present in a mixed line, in order of first appearance, detected by segment.
 
     Segments are cut at list punctuation (``/ , ; | ( ) :`` …), spaced dashes and script changes.
-    A segment that is a lone all-caps acronym (``TIG``, ``BTS``) carries no language evidence.
+    A segment of short all-caps words only (``TIG``, ``BTS``) carries no language evidence.
 
     >>> detect_languages("Soudeur TIG / welder, لحام")
     ('fr', 'en', 'ar')
@@ -203,9 +262,6 @@ def detect_languages(
     _check_candidates(candidates)
     found: list[str] = []
     for segment in _segments(text):
-        words = segment.split()
-        if len(words) == 1 and words[0].isupper() and len(words[0]) <= 5:
-            continue
         lang = detect_language(segment, candidates=candidates)
         if lang is not None and lang not in found:
             found.append(lang)

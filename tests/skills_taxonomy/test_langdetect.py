@@ -112,3 +112,13 @@ def test_digits_and_punctuation_are_no_evidence(text: str) -> None:
 @given(st.sampled_from(["soudeur", "welder", "Schweißer", "electricista", "saldatore"]))
 def test_case_does_not_change_the_answer(word: str) -> None:
     assert detect_language(word.upper()) == detect_language(word.lower())
+
+
+@pytest.mark.parametrize("text", ["TIG", "BTS", "SQL / CAD"])
+def test_acronyms_alone_are_no_evidence(text: str) -> None:
+    assert detect_language(text) is None
+
+
+def test_confident_on_clear_text_unsure_on_a_loanword() -> None:
+    assert max(language_scores("infirmière diplômée d'État").values()) > 0.99
+    assert max(language_scores("manager").values()) < 0.99
