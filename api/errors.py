@@ -4,8 +4,8 @@ Domain code raises ``ServiceError`` subclasses (never ``HTTPException``); errors
 (``MatchingError``, ``TaxonomyError``) and the database are mapped here too. Two ASGI
 middlewares complete the picture: ``BodyLimitMiddleware`` answers 413 for bodies over the
 configured limits, and ``CatchAllMiddleware`` turns any other exception into a generic JSON 500
-with an error id, logging the exception type and traceback frames but never its message (which
-may hold personal data) and never the query string.
+with an error id, logging the exception type and the traceback's frame locations, never its
+message, source lines or query string (which may hold personal data).
 """
 
 from __future__ import annotations
@@ -285,6 +285,15 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+def _frames(exc: BaseException) -> str:
+    """Where the exception passed: file, line and function of each frame — no source lines
+    and no values."""
+    return "\n".join(
+        f"  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(exc.__traceback__)
+    )
+
+
 class CatchAllMiddleware:
     """Any exception no handler took: a generic JSON 500 naming an error id, logged without
     the exception's message (which may quote personal data)."""
@@ -314,7 +323,7 @@ class CatchAllMiddleware:
                 scope.get("method", "?"),
                 scope.get("path", "?"),
                 error_id,
-                "".join(traceback.format_tb(exc.__traceback__)),
+                _frames(exc),
             )
             if started:  # too late to answer: the connection just ends
                 return
