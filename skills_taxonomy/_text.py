@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["ARABIC_RE", "LATIN_RE", "fold", "is_arabic_letter", "require_str"]
+__all__ = ["ARABIC_RE", "LATIN_RE", "fold", "fold_with_offsets", "is_arabic_letter", "require_str"]
 
 # Arabic script blocks: Arabic, Arabic Supplement, Arabic Extended-A, Presentation Forms A and B.
 _ARABIC_BLOCKS: tuple[tuple[int, int], ...] = (
@@ -51,3 +51,19 @@ def fold(text: str) -> str:
         ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _ARABIC_MARKS
     )
     return unicodedata.normalize("NFC", kept).translate(_ARABIC_VARIANTS)
+
+
+def fold_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
+    """``fold`` applied character by character, with the index in ``text`` of every output char.
+
+    Lets a parser match patterns on folded text and still report spans of the original text.
+    The result equals ``fold(text)`` except where folding depends on neighbouring characters
+    (precomposed vs combining sequences fold the same way, so in practice it does not).
+    """
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        for out in fold(ch):
+            chars.append(out)
+            offsets.append(index)
+    return "".join(chars), tuple(offsets)
