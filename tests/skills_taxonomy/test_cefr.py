@@ -226,4 +226,4 @@ def test_language_then_code_is_read_exactly(level: str, name: str) -> None:
 
 @given(st.sampled_from(CEFR_LEVELS), st.sampled_from(CEFR_LEVELS))
 def test_rank_is_consistent_with_order(a: str, b: str) -> None:
-    assert (cefr_rank(a) < cefr_rank(b)) == (CEFR_LEVELS.index(a) < CEFR_LEVELS.index(b))  # type: ignore[arg-type]
+    assert (cefr_rank(a) < cefr_rank(b)) == (CEFR_LEVELS.index(a) < CEFR_LEVELS.index(b))
