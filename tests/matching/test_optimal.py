@@ -1,0 +1,250 @@
+"""The optimal solver: brute force on tiny graphs, OR-Tools on medium ones, invariants, edges."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.graph.python import min_cost_flow
+
+from matching.errors import InfeasibleError
+from matching.solvers.graph import AssignmentGraph, Solution
+from matching.solvers.optimal import LockConflictError, quantise_scores, solve_optimal
+
+
+def make_graph(
+    n_candidates: int,
+    capacity: list[int],
+    edges: dict[tuple[int, int], float],
+    locked: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+) -> AssignmentGraph:
+    pairs = sorted(edges)
+    return AssignmentGraph(
+        n_candidates=n_candidates,
+        capacity=np.asarray(capacity, dtype=np.int64),
+        cand=np.asarray([c for c, _ in pairs], dtype=np.int32),
+        opening=np.asarray([o for _, o in pairs], dtype=np.int32),
+        score=np.asarray([edges[p] for p in pairs], dtype=np.float64),
+        locked=np.asarray([p in locked for p in pairs], dtype=np.bool_),
+    )
+
+
+def check_feasible(graph: AssignmentGraph, solution: Solution) -> None:
+    edges = solution.edges
+    assert edges.dtype == np.int64
+    assert np.all(np.diff(edges) > 0), "edges ascending, no duplicates"
+    assert np.all(np.bincount(graph.cand[edges], minlength=graph.n_candidates) <= 1)
+    assert np.all(np.bincount(graph.opening[edges], minlength=graph.n_openings) <= graph.capacity)
+    assert set(np.flatnonzero(graph.locked)) <= set(edges.tolist()), "every lock kept"
+    unlocked = edges[~graph.locked[edges]]
+    assert np.all(graph.score[unlocked] > 0), "non-positive edges only when locked"
+    assert solution.total == math.fsum(graph.score[edges].tolist())
+
+
+def brute_force_total(graph: AssignmentGraph) -> float | None:
+    """Best total over every feasible assignment (None if the locks cannot hold).
+
+    Enumerates the product of each candidate's options (its locked edge, or "none" and each of
+    its edges) as one numpy array, then drops the combinations that exceed a capacity.
+    """
+    options: list[list[int]] = []
+    for c in range(graph.n_candidates):
+        mine = np.flatnonzero(graph.cand == c)
+        locks = [int(e) for e in mine if graph.locked[e]]
+        if len(locks) > 1:
+            return None
+        options.append(locks if locks else [-1, *(int(e) for e in mine)])
+    if not options:
+        return 0.0
+    grids = np.meshgrid(*[np.asarray(o, dtype=np.int16) for o in options], indexing="ij")
+    choice = np.stack([g.ravel() for g in grids], axis=1)  # one row per assignment
+    none = graph.n_edges  # the "unassigned" option points past the real edges
+    choice = np.where(choice < 0, none, choice)
+    score = np.append(graph.score, 0.0)[choice]
+    opening = np.append(graph.opening, -1)[choice]
+    feasible = np.ones(choice.shape[0], dtype=np.bool_)
+    for o in range(graph.n_openings):
+        feasible &= (opening == o).sum(axis=1) <= graph.capacity[o]
+    if not feasible.any():
+        return None
+    return float(score[feasible].sum(axis=1).max())
+
+
+@st.composite
+def small_graphs(draw: st.DrawFn) -> AssignmentGraph:
+    n_c = draw(st.integers(0, 7))
+    n_o = draw(st.integers(0, 7))
+    capacity = draw(st.lists(st.integers(0, 3), min_size=n_o, max_size=n_o))
+    score_values = st.one_of(
+        st.sampled_from([-1.0, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]),  # ties and non-positive
+        st.floats(-1.0, 1.0, allow_nan=False, allow_subnormal=False),
+    )
+    edges: dict[tuple[int, int], float] = {}
+    locked: set[tuple[int, int]] = set()
+    for c in range(n_c):
+        for o in range(n_o):
+            if draw(st.booleans()):
+                edges[(c, o)] = draw(score_values)
+                if draw(st.integers(0, 9)) == 0:
+                    locked.add((c, o))
+    return make_graph(n_c, capacity, edges, locked)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_graphs())
+def test_brute_force_agrees(graph: AssignmentGraph) -> None:
+    expected = brute_force_total(graph)
+    locked = graph.locked
+    if expected is None:  # the locks cannot all hold: the error names the first conflict
+        per_cand = np.bincount(graph.cand[locked], minlength=graph.n_candidates)
+        per_opening = np.bincount(graph.opening[locked], minlength=graph.n_openings)
+        if np.any(per_cand > 1):
+            side, index = "candidate", int(np.flatnonzero(per_cand > 1)[0])
+        else:
+            side, index = "opening", int(np.flatnonzero(per_opening > graph.capacity)[0])
+        with pytest.raises(LockConflictError) as info:
+            solve_optimal(graph)
+        assert (info.value.side, info.value.index) == (side, index)
+        return
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+    assert solution.total == pytest.approx(expected, abs=1e-7)
+
+
+def random_graph(rng: np.random.Generator, n_c: int, n_o: int, density: float) -> AssignmentGraph:
+    mask = rng.random((n_c, n_o)) < density
+    cand, opening = np.nonzero(mask)
+    score = np.round(rng.random(cand.size), 3) - 0.05  # ties and a few non-positive
+    return AssignmentGraph(
+        n_candidates=n_c,
+        capacity=rng.integers(0, 6, n_o).astype(np.int64),
+        cand=cand.astype(np.int32),
+        opening=opening.astype(np.int32),
+        score=score,
+        locked=np.zeros(cand.size, dtype=np.bool_),
+    )
+
+
+def ortools_quantised_total(graph: AssignmentGraph) -> int:
+    """Reference: SimpleMinCostFlow on the same quantised scores (positive edges only)."""
+    q = quantise_scores(graph.score)
+    keep = q > 0
+    n_c, n_o = graph.n_candidates, graph.n_openings
+    source, sink = n_c + n_o, n_c + n_o + 1
+    flow = min_cost_flow.SimpleMinCostFlow()
+    tails = np.concatenate([np.full(n_c, source), graph.cand[keep], n_c + np.arange(n_o), [source]])
+    heads = np.concatenate([np.arange(n_c), n_c + graph.opening[keep], np.full(n_o, sink), [sink]])
+    caps = np.concatenate([np.ones(n_c + int(keep.sum())), graph.capacity, [n_c]])
+    costs = np.concatenate([np.zeros(n_c), -q[keep], np.zeros(n_o + 1)])
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
+    )
+    supplies = np.zeros(n_c + n_o + 2, dtype=np.int64)
+    supplies[source], supplies[sink] = n_c, -n_c
+    flow.set_nodes_supplies(np.arange(n_c + n_o + 2), supplies)
+    assert flow.solve() == flow.OPTIMAL
+    return -int(flow.optimal_cost())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ortools_agrees_on_medium_graphs(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_c, n_o = int(rng.integers(100, 400)), int(rng.integers(10, 40))
+    graph = random_graph(rng, n_c, n_o, density=float(rng.uniform(0.05, 0.5)))
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+    q = quantise_scores(graph.score)
+    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
+
+
+def test_deterministic_byte_identical() -> None:
+    graph = random_graph(np.random.default_rng(7), 300, 30, density=0.3)
+    first, second = solve_optimal(graph), solve_optimal(graph)
+    assert first.edges.tobytes() == second.edges.tobytes()
+    assert first.total.hex() == second.total.hex()
+    assert first.solver == second.solver == "optimal"
+
+
+def test_empty_graph() -> None:
+    solution = solve_optimal(make_graph(0, [], {}))
+    assert solution.edges.size == 0
+    assert solution.total == 0.0
+
+
+def test_candidates_without_edges_stay_unassigned() -> None:
+    solution = solve_optimal(make_graph(5, [2], {(3, 0): 0.5}))
+    assert solution.edges.tolist() == [0]
+    assert solution.total == 0.5
+
+
+def test_zero_capacity_opening() -> None:
+    graph = make_graph(2, [0, 1], {(0, 0): 0.9, (1, 0): 0.8, (1, 1): 0.1})
+    solution = solve_optimal(graph)
+    assert solution.edges.tolist() == [2]  # only (1, 1)
+    assert solution.total == 0.1
+
+
+def test_all_edges_non_positive_leaves_everyone_unassigned() -> None:
+    graph = make_graph(2, [1, 1], {(0, 0): 0.0, (1, 1): -0.5})
+    assert solve_optimal(graph).edges.size == 0
+
+
+def test_locked_negative_edge_is_kept_and_consumes_capacity() -> None:
+    graph = make_graph(2, [1], {(0, 0): -0.5, (1, 0): 0.9}, locked={(0, 0)})
+    solution = solve_optimal(graph)
+    assert solution.edges.tolist() == [0]
+    assert solution.total == -0.5
+
+
+def test_all_locked_graph() -> None:
+    edges = {(0, 0): 0.1, (1, 1): 0.2, (2, 1): 0.3}
+    solution = solve_optimal(make_graph(3, [1, 2], edges, locked=set(edges)))
+    assert solution.edges.tolist() == [0, 1, 2]
+    assert solution.total == pytest.approx(0.6)
+
+
+def test_two_locks_one_candidate_infeasible() -> None:
+    graph = make_graph(3, [1, 1], {(2, 0): 0.5, (2, 1): 0.5}, locked={(2, 0), (2, 1)})
+    with pytest.raises(InfeasibleError) as info:
+        solve_optimal(graph)
+    assert isinstance(info.value, LockConflictError)
+    assert (info.value.side, info.value.index) == ("candidate", 2)
+    assert "candidate #2" in str(info.value)
+
+
+def test_locks_beyond_capacity_infeasible() -> None:
+    edges = {(0, 1): 0.5, (1, 1): 0.5, (2, 1): 0.5}
+    graph = make_graph(3, [3, 2], edges, locked=set(edges))
+    with pytest.raises(LockConflictError) as info:
+        solve_optimal(graph)
+    assert (info.value.side, info.value.index) == ("opening", 1)
+
+
+def test_lock_on_zero_capacity_opening_infeasible() -> None:
+    graph = make_graph(1, [0], {(0, 0): 0.5}, locked={(0, 0)})
+    with pytest.raises(LockConflictError) as info:
+        solve_optimal(graph)
+    assert (info.value.side, info.value.index) == ("opening", 0)
+
+
+def test_greedy_trap_needs_the_exact_optimum() -> None:
+    # greedy takes (0, 0)=1.0 and leaves 1 with nothing; optimum is 0.9 + 0.9
+    graph = make_graph(2, [1, 1], {(0, 0): 1.0, (0, 1): 0.9, (1, 0): 0.9})
+    solution = solve_optimal(graph)
+    assert solution.edges.tolist() == [1, 2]
+    assert solution.total == pytest.approx(1.8)
+
+
+def test_quantisation_keeps_thirty_bits_and_is_scale_free() -> None:
+    scores: npt.NDArray[np.float64] = np.array([0.0, 1e-12, 0.5, -1.0, 1.0])
+    q = quantise_scores(scores)
+    assert np.all(np.abs(q) < 2**30)
+    assert q.tolist() == quantise_scores(scores * 2**10).tolist()
+    assert q[1] == 0 and q[2] * 2 == q[4] == -q[3]
