@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["ARABIC_RE", "LATIN_RE", "fold", "fold_with_offsets", "is_arabic_letter", "require_str"]
 
@@ -60,10 +61,17 @@ def fold_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
     The result equals ``fold(text)`` except where folding depends on neighbouring characters
     (precomposed vs combining sequences fold the same way, so in practice it does not).
     """
+    if text.isascii():
+        return text.lower(), tuple(range(len(text)))
     chars: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
-        for out in fold(ch):
-            chars.append(out)
-            offsets.append(index)
+        out = _fold_char(ch)
+        chars.append(out)
+        offsets.extend([index] * len(out))
     return "".join(chars), tuple(offsets)
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
