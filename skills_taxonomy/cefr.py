@@ -140,15 +140,20 @@ def _band(bands: tuple[tuple[float, CefrLevel], ...], score: float) -> CefrLevel
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """The tables of ``cefr_tables`` compiled once (lazily, on first use)."""
+
+    codes: re.Pattern[str]  # a code or a range of codes
+    certificates: tuple[tuple[str, str | None, str, re.Pattern[str]], ...]  # name, lang, kind
+    descriptors: tuple[tuple[CefrLevel, float, bool, str, re.Pattern[str]], ...]
+    keywords: re.Pattern[str]
+    not_a_level: re.Pattern[str]
+
+
 @cache
-def _compiled() -> tuple[
-    re.Pattern[str],
-    tuple[tuple[str, str | None, str, re.Pattern[str]], ...],
-    tuple[tuple[CefrLevel, float, bool, str, re.Pattern[str]], ...],
-    re.Pattern[str],
-    re.Pattern[str],
-]:
-    code_range = re.compile(
+def _rules() -> _Rules:
+    codes = re.compile(
         rf"(?P<a>{_CODE_RE})\s*(?:-|–|/|to|a|à|bis|au|al)\s*(?P<b>{_CODE_RE})|(?P<one>{_CODE_RE})"
     )
     certificates = []
@@ -178,31 +183,30 @@ def _compiled() -> tuple[
         )
         for label, pattern, level, confidence, needs_context in DESCRIPTORS
     ]
-    keywords = re.compile(_WORD_START + "(?:" + "|".join(LEVEL_KEYWORDS) + ")" + _WORD_END)
-    return (
-        code_range,
-        tuple(certificates),
-        tuple(descriptors),
-        keywords,
-        re.compile(NOT_A_LANGUAGE_LEVEL),
+    return _Rules(
+        codes=codes,
+        certificates=tuple(certificates),
+        descriptors=tuple(descriptors),
+        keywords=re.compile(_WORD_START + "(?:" + "|".join(LEVEL_KEYWORDS) + ")" + _WORD_END),
+        not_a_level=re.compile(NOT_A_LANGUAGE_LEVEL),
     )
 
 
 def _find_evidence(folded: str, offsets: tuple[int, ...]) -> list[_Evidence]:
-    code_range, certificates, descriptors, _, not_level = _compiled()
+    rules = _rules()
 
     def span(m: re.Match[str]) -> tuple[int, int]:
         return offsets[m.start()], offsets[m.end() - 1] + 1
 
     found: list[_Evidence] = []
-    for m in code_range.finditer(folded):
-        if not_level.search(folded, max(0, m.start() - 40), m.start()):
+    for m in rules.codes.finditer(folded):
+        if rules.not_a_level.search(folded, max(0, m.start() - 40), m.start()):
             continue
         codes = [c for c in (m.group("a"), m.group("b"), m.group("one")) if c]
         label = "CEFR code" if len(codes) == 1 else "CEFR range (lower end)"
         conf = 0.95 if len(codes) == 1 else 0.8
         found.append(_Evidence(*span(m), _lowest(codes), None, conf, label, _CODE))
-    for name, language, kind, regex in certificates:
+    for name, language, kind, regex in rules.certificates:
         for m in regex.finditer(folded):
             if m.end() == m.start():
                 continue
@@ -219,7 +223,7 @@ def _find_evidence(folded: str, offsets: tuple[int, ...]) -> list[_Evidence]:
                 level = dict(GRADES[kind])[re.sub(r"[\s\-]+", " ", groups["grade"])]
                 conf, priority = 0.9, _SCORE
             found.append(_Evidence(*span(m), level, language, conf, name, priority))
-    for level_, conf_, needs_context, label, regex in descriptors:
+    for level_, conf_, needs_context, label, regex in rules.descriptors:
         for m in regex.finditer(folded):
             source = f"descriptor: {label}"
             found.append(
@@ -324,8 +328,7 @@ def parse_language_levels(text: str) -> tuple[LanguageLevel, ...]:
     folded, offsets = fold_with_offsets(text)
     evidence = _find_evidence(folded, offsets)
     mentions = find_language_mentions(text)
-    keywords = _compiled()[3]
-    keyword_at = [offsets[m.start()] for m in keywords.finditer(folded)]
+    keyword_at = [offsets[m.start()] for m in _rules().keywords.finditer(folded)]
     results: list[LanguageLevel] = []
     waiting: list[int] = []  # results of the previous clause: a language still without a level
     for start, end in _clauses(text, evidence):
