@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import polars as pl
 
@@ -280,20 +280,21 @@ class Taxonomy:
     ) -> tuple[Label, ...]:
         """Labels of a concept, by language, then preferred/alternative/hidden, then text."""
         self._check(uri)
-        frame, spans = self._labels_by_uri
-        span = spans.get(uri)
-        if span is None:
-            return ()
-        wanted = None if label_types is None else frozenset(label_types)
-        rows = [
-            (row_lang, label_type, text)
-            for row_lang, label_type, text in frame.slice(*span).iter_rows()
-            if (lang is None or row_lang == lang) and (wanted is None or label_type in wanted)
-        ]
-        rows.sort(key=lambda row: (row[0], _LABEL_RANK[row[1]], row[2]))
+        labels = self._label_cache.get(uri)
+        if labels is None:
+            langs, types, texts, rows = self._label_rows
+            ordered = sorted(
+                rows.get(uri, ()), key=lambda i: (langs[i], _LABEL_RANK[types[i]], texts[i])
+            )
+            labels = tuple(Label(uri, langs[i], types[i], texts[i]) for i in ordered)
+            self._label_cache[uri] = labels
+        if lang is None and label_types is None:
+            return labels
+        wanted = frozenset(LABEL_TYPES if label_types is None else label_types)
         return tuple(
-            Label(uri=uri, lang=row_lang, label_type=label_type, text=text)
-            for row_lang, label_type, text in rows
+            label
+            for label in labels
+            if (lang is None or label.lang == lang) and label.label_type in wanted
         )
 
     def preferred_label(self, uri: str, *, lang: str = "en") -> str:
@@ -384,10 +385,12 @@ class Taxonomy:
         }
 
     # --- lazily built indices ----------------------------------------------------------------
+    # polars groups the rows; Python sorts each (small) group: sorting long URI strings in
+    # polars costs more than that.
     @cached_property
     def _uris_by_kind(self) -> dict[str, tuple[str, ...]]:
-        grouped = self.concepts.group_by("kind").agg(pl.col("uri").sort())
-        return {kind: tuple(uris) for kind, uris in grouped.iter_rows()}
+        grouped = _group(self.concepts, "kind", "uri")
+        return {kind: tuple(sorted(uris)) for kind, uris in grouped.items()}
 
     @cached_property
     def _index_by_kind(self) -> dict[str, dict[str, int]]:
@@ -397,73 +400,76 @@ class Taxonomy:
         }
 
     @cached_property
-    def _labels_by_uri(self) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
-        """Labels sorted by URI, and each URI's (first row, row count) in that frame."""
-        frame = self.labels.sort("uri", maintain_order=True)
-        runs = (
-            frame.select("uri")
-            .with_row_index("row")
-            .group_by("uri")
-            .agg(pl.col("row").first(), pl.len())
-        )
-        spans = zip(runs["row"].to_list(), runs["len"].to_list(), strict=True)
-        return frame.drop("uri"), dict(zip(runs["uri"].to_list(), spans, strict=True))
+    def _label_rows(self) -> tuple[list[str], list[LabelType], list[str], dict[str, list[int]]]:
+        """The labels' lang, label_type and text columns, and each URI's row numbers."""
+        grouped = self.labels.select("uri").with_row_index("row").group_by("uri").agg("row")
+        rows = dict(zip(grouped["uri"].to_list(), grouped["row"].to_list(), strict=True))
+        langs, types, texts = (self.labels[c].to_list() for c in ("lang", "label_type", "text"))
+        return langs, types, texts, rows
+
+    @cached_property
+    def _label_cache(self) -> dict[str, tuple[Label, ...]]:
+        """uri → all its labels in ``labels_of`` order, filled on demand."""
+        return {}
 
     @cached_property
     def _preferred(self) -> dict[str, dict[str, str]]:
-        frame = self.labels.filter(pl.col("label_type") == "preferred").sort("uri", "lang", "text")
+        """uri → lang → preferred label (the smallest text if a file gave several)."""
+        frame = self.labels.filter(pl.col("label_type") == "preferred")
         preferred: dict[str, dict[str, str]] = {}
-        for uri, lang, text in zip(
-            frame["uri"].to_list(), frame["lang"].to_list(), frame["text"].to_list(), strict=True
-        ):
-            preferred.setdefault(uri, {}).setdefault(lang, text)
+        for uri, lang, text in _columns(frame, "uri", "lang", "text"):
+            by_lang = preferred.setdefault(uri, {})
+            if lang not in by_lang or text < by_lang[lang]:
+                by_lang[lang] = text
         return preferred
 
     @cached_property
     def _descriptions(self) -> dict[tuple[str, str], str]:
-        frame = self.descriptions.sort("uri", "lang", "text").unique(
-            ("uri", "lang"), keep="first", maintain_order=True
-        )
-        keys = zip(frame["uri"].to_list(), frame["lang"].to_list(), strict=True)
-        return dict(zip(keys, frame["text"].to_list(), strict=True))
+        found: dict[tuple[str, str], str] = {}
+        for uri, lang, text in _columns(self.descriptions, "uri", "lang", "text"):
+            if (uri, lang) not in found or text < found[uri, lang]:
+                found[uri, lang] = text
+        return found
 
     @cached_property
     def _broader_map(self) -> dict[str, tuple[str, ...]]:
-        return _group(self.broader_relations, "uri", "broader_uri")
+        grouped = _group(self.broader_relations, "uri", "broader_uri")
+        return {uri: tuple(sorted(set(values))) for uri, values in grouped.items()}
 
     @cached_property
     def _narrower_map(self) -> dict[str, tuple[str, ...]]:
-        return _group(self.broader_relations, "broader_uri", "uri")
+        grouped = _group(self.broader_relations, "broader_uri", "uri")
+        return {uri: tuple(sorted(set(values))) for uri, values in grouped.items()}
 
     @cached_property
     def _occupation_skill_map(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        grouped = (
-            self.occupation_skills.unique()
-            .group_by("occupation_uri", "relation")
-            .agg(pl.col("skill_uri").sort())
-        )
+        grouped = self.occupation_skills.group_by("occupation_uri", "relation").agg("skill_uri")
         found: dict[str, dict[str, tuple[str, ...]]] = {}
-        for occupation, relation, skills in grouped.iter_rows():
-            found.setdefault(occupation, {})[relation] = tuple(skills)
+        columns = _columns(grouped, "occupation_uri", "relation", "skill_uri")
+        for occupation, relation, skills in columns:
+            found.setdefault(occupation, {})[relation] = tuple(sorted(set(skills)))
         return found
 
     @cached_property
     def _related_map(self) -> dict[str, tuple[tuple[str, Relation], ...]]:
-        grouped = (
-            self.skill_relations.unique()
-            .sort("related_uri", "relation")
-            .group_by("skill_uri", maintain_order=True)
-            .agg("related_uri", "relation")
-        )
+        grouped = self.skill_relations.group_by("skill_uri").agg("related_uri", "relation")
         return {
-            skill: tuple(zip(related, relations, strict=True))
-            for skill, related, relations in grouped.iter_rows()
+            skill: tuple(sorted(set(zip(related, relations, strict=True))))
+            for skill, related, relations in _columns(
+                grouped, "skill_uri", "related_uri", "relation"
+            )
         }
 
 
-def _group(frame: pl.DataFrame, key: str, value: str) -> dict[str, tuple[str, ...]]:
-    grouped = frame.unique().group_by(key).agg(pl.col(value).sort())
-    return {k: tuple(values) for k, values in grouped.iter_rows()}
+def _columns(frame: pl.DataFrame, *names: str) -> zip[tuple[Any, ...]]:
+    """Rows of the named columns as tuples (faster than ``iter_rows`` for a few columns)."""
+    return zip(*(frame[name].to_list() for name in names), strict=True)
+
+
+def _group(frame: pl.DataFrame, key: str, value: str) -> dict[str, list[str]]:
+    """key → its values (unsorted), grouped by polars."""
+    grouped = frame.group_by(key).agg(value)
+    return dict(zip(grouped[key].to_list(), grouped[value].to_list(), strict=True))
 
 
 @functools.cache
