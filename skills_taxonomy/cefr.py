@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Literal, get_args
 
@@ -63,6 +63,7 @@ _CODE, _SCORE, _DESCRIPTOR, _NONE = 3, 2, 1, 0
 _WORD_START = r"(?<![^\W\d_])"
 _WORD_END = r"(?![^\W\d_])"
 _CODE_RE = r"(?<![a-z0-9])[abc][12](?:\.[12]|\+)?(?![a-z0-9])"
+_CACHE_SIZE = 8192
 _CLAUSE_SEPARATORS = re.compile(r"[,;|\n•·،؛]")
 
 
@@ -325,6 +326,12 @@ def parse_language_levels(text: str) -> tuple[LanguageLevel, ...]:
     [('de', 'B1'), ('en', 'C1'), ('ar', 'native')]
     """
     require_str(text, func="parse_language_levels")
+    return _parse_line(text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_line(text: str) -> tuple[LanguageLevel, ...]:
+    """``parse_language_levels`` on validated text; memoised (agency lines repeat a lot)."""
     folded, offsets = fold_with_offsets(text)
     evidence = _find_evidence(folded, offsets)
     mentions = find_language_mentions(text)

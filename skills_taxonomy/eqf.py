@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from skills_taxonomy._text import fold_with_offsets, require_str
 
@@ -175,6 +175,12 @@ def find_qualifications(text: str) -> tuple[EqfLevel, ...]:
     [4, 5, 6]
     """
     require_str(text, func="find_qualifications")
+    return _find(text)
+
+
+@lru_cache(maxsize=8192)
+def _find(text: str) -> tuple[EqfLevel, ...]:
+    """``find_qualifications`` on validated text; memoised (diploma lines repeat a lot)."""
     folded, offsets = fold_with_offsets(text)
     found: list[EqfLevel] = []
     for index, regex in _compiled():
