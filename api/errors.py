@@ -139,6 +139,7 @@ def _doc(model: type[BaseModel], description: str) -> dict[str, Any]:
 
 #: Error answers every authenticated route may give; routers declare them for the OpenAPI doc.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc(ErrorResponse, "Malformed request (e.g. a body that is not UTF-8 JSON)"),
     401: _doc(ErrorResponse, "Missing or invalid bearer token"),
     403: _doc(ErrorResponse, "The caller's role may never call this operation"),
     404: _doc(ErrorResponse, "Not found (or another tenant's)"),

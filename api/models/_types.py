@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import annotated_types
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 __all__ = ["CountryCode", "Email", "PastDate", "Phone", "UtcDatetime", "as_utc", "utc_now"]
 
@@ -18,9 +18,13 @@ Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", max_length=254)
 ]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()./-]{3,31}$", max_length=32)]
-#: A birth date: after 1900, before 2100 (the age rules belong to programme policies).
+#: A birth date in 1900–2099 (a plausibility check; age rules belong to programme policies).
+#: JSON Schema cannot bound a date, so the document states the range as a pattern.
 PastDate = Annotated[
-    date, annotated_types.Ge(date(1900, 1, 1)), annotated_types.Le(date(2100, 1, 1))
+    date,
+    annotated_types.Ge(date(1900, 1, 1)),
+    annotated_types.Lt(date(2100, 1, 1)),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|20)[0-9]{2}-"}),
 ]
 
 

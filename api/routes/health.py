@@ -6,7 +6,6 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.deps import PUBLIC, SessionDep
 from api.errors import ERROR_RESPONSES
@@ -27,6 +26,6 @@ class Health(BaseModel):
     responses={503: ERROR_RESPONSES[503], 500: ERROR_RESPONSES[500]},
 )
 def health(session: SessionDep) -> Health:
-    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    session.connection().exec_driver_sql("SELECT 1")
     dialect = session.get_bind().dialect.name
     return Health(status="ok", database="postgresql" if dialect == "postgresql" else "sqlite")

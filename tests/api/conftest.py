@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -74,7 +75,7 @@ def _postgres_schema(base_url: str) -> Iterator[str]:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
-        secret_key="test-server-secret",
+        secret_key=SecretStr("test-server-secret"),
         secret_file=tmp_path / "unused.secret",
     )
 

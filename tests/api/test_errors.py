@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.deps import PUBLIC
@@ -23,7 +24,7 @@ def small_limits(tmp_path: Path) -> Iterator[TestClient]:
     """An app (SQLite) with a 2 kB JSON limit and a 4 kB upload limit, and a route that fails."""
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'limits.db'}",
-        secret_key="s",
+        secret_key=SecretStr("s"),
         max_json_bytes=2_000,
         max_upload_bytes=4_000,
     )

@@ -1,0 +1,37 @@
+"""Per-employer pseudonyms, and the server secret they derive from."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from api.pseudonyms import load_server_secret, pseudonym
+from api.settings import Settings
+
+SECRET = b"server-secret"
+
+
+def test_stable_for_one_employer_unlinkable_across_employers() -> None:
+    first = pseudonym(SECRET, employer_id=1, candidate_id=42)
+    assert first == pseudonym(SECRET, employer_id=1, candidate_id=42)
+    assert first != pseudonym(SECRET, employer_id=2, candidate_id=42)
+    assert first != pseudonym(SECRET, employer_id=1, candidate_id=43)
+    assert first != pseudonym(b"another-secret", employer_id=1, candidate_id=42)
+    assert first.startswith("C-") and len(first) == 22 and "42" not in first[2:]
+
+
+def test_distinct_over_many_candidates() -> None:
+    names = {pseudonym(SECRET, employer_id=7, candidate_id=i) for i in range(20_000)}
+    assert len(names) == 20_000
+
+
+def test_secret_from_settings_or_created_once_in_a_private_file(tmp_path: Path) -> None:
+    assert load_server_secret(Settings(secret_key=SecretStr("abc"))) == b"abc"
+    path = tmp_path / "server.secret"
+    settings = Settings(secret_file=path)
+    created = load_server_secret(settings)
+    assert len(created) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_server_secret(settings) == created  # reused on the next start
