@@ -66,7 +66,8 @@ _RELATION_FILES: dict[str, tuple[str, str, str | None]] = {
 _CSV_SUFFIXES = (".csv.gz", ".csv")
 _VERSION_SUFFIX = r"_v\d+(?:\.(?:\d+|x))*"
 _LANGUAGE_FILE = re.compile(
-    rf"^(skills|occupations|ISCOGroups|skillGroups)_([a-z]{{2,3}})({_VERSION_SUFFIX}|_labels_merged)?$",
+    rf"^(skills|occupations|ISCOGroups|skillGroups)_([a-z]{{2,3}}(?:-[a-z]{{2}})?)"
+    rf"({_VERSION_SUFFIX}|_labels_merged)?$",
     re.IGNORECASE,
 )
 _VERSION_TEXT = re.compile(r"^(?:ESCO\s*)?v?(\d+\.\d+(?:\.(?:\d+|x))?)$", re.IGNORECASE)
@@ -147,7 +148,8 @@ def import_esco(
     description_frames: list[pl.DataFrame] = []
     found_languages = sorted({lang for _, lang in _language_files(files)} - {base_language})
     if languages is not None:
-        found_languages = [lang for lang in found_languages if lang in set(languages)]
+        chosen = {lang.lower() for lang in languages}
+        found_languages = [lang for lang in found_languages if lang in chosen]
     for lang in [base_language, *found_languages]:
         for kind, stem in _CONCEPT_STEMS.items():
             if lang == base_language:

@@ -211,30 +211,30 @@ class Taxonomy:
         }
         bundle.write_bundle(path, meta=meta, tables=self._tables)
 
-    # --- tables (read-only views) ------------------------------------------------------------
+    # --- tables (cheap copies: changing one leaves the taxonomy as it was) ---------------------
     @property
     def concepts(self) -> pl.DataFrame:
-        return self._tables["concepts"]
+        return self._tables["concepts"].clone()
 
     @property
     def labels(self) -> pl.DataFrame:
-        return self._tables["labels"]
+        return self._tables["labels"].clone()
 
     @property
     def descriptions(self) -> pl.DataFrame:
-        return self._tables["descriptions"]
+        return self._tables["descriptions"].clone()
 
     @property
     def broader_relations(self) -> pl.DataFrame:
-        return self._tables["broader"]
+        return self._tables["broader"].clone()
 
     @property
     def occupation_skills(self) -> pl.DataFrame:
-        return self._tables["occupation_skills"]
+        return self._tables["occupation_skills"].clone()
 
     @property
     def skill_relations(self) -> pl.DataFrame:
-        return self._tables["skill_relations"]
+        return self._tables["skill_relations"].clone()
 
     # --- lookups -----------------------------------------------------------------------------
     def __contains__(self, uri: object) -> bool:

@@ -304,3 +304,17 @@ def test_the_import_does_not_depend_on_row_order(export: Path, tmp_path: Path) -
     second = import_esco(export)
     assert second.concepts.equals(first.concepts)
     assert second.labels.equals(first.labels)
+
+
+def test_a_regional_language_variant_is_its_own_language(export: Path) -> None:
+    write_csv(
+        export / "occupations_en-us.csv",
+        ["conceptUri", "preferredLabel", "altLabels"],
+        [[O_WELDER, "welder", "welding operator"]],
+    )
+    taxonomy = import_esco(export, languages=["EN-US"])
+    assert taxonomy.languages() == ("en", "en-us")
+    assert rows(taxonomy.labels.filter(lang="en-us")) == {
+        (O_WELDER, "en-us", "preferred", "welder"),
+        (O_WELDER, "en-us", "alternative", "welding operator"),
+    }

@@ -314,3 +314,9 @@ def test_bundled_hierarchy_reaches_groups(bundled: Taxonomy) -> None:
         assert any(kinds[a] == "skill_group" for a in bundled.ancestors(uri)), uri
     for uri in bundled.uris("occupation")[::23]:
         assert any(kinds[a] == "isco_group" for a in bundled.ancestors(uri)), uri
+
+
+def test_tables_handed_out_are_copies(taxonomy: Taxonomy) -> None:
+    labels = taxonomy.labels
+    labels.insert_column(0, pl.Series("extra", [0] * labels.height))
+    assert taxonomy.labels.columns == ["uri", "lang", "label_type", "text"]
