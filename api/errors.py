@@ -21,7 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -195,6 +196,11 @@ async def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
     return _error(409, "conflicts with existing data (a duplicate or a missing reference)")
 
 
+async def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (e.g. NUL in a PostgreSQL query parameter).
+    return _error(422, "a value cannot be stored or searched for (e.g. a NUL character)")
+
+
 async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.warning("database unavailable: %s", type(exc).__name__)
     return _error(503, "the database is busy or unavailable; retry", {"Retry-After": "1"})
@@ -214,7 +220,9 @@ def install_error_handlers(app: FastAPI, *, max_json_bytes: int, max_upload_byte
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(HTTPException, _http_exception)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(PoolTimeoutError, _operational_error)
     app.add_exception_handler(MatchingError, _matching_error)
     app.add_exception_handler(TaxonomyError, _taxonomy_error)
     # Added last, so outermost: it also sees what the body limit answers.

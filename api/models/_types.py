@@ -6,9 +6,32 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import annotated_types
-from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema, field_validator
+from sqlmodel import SQLModel
 
-__all__ = ["CountryCode", "Email", "PastDate", "Phone", "UtcDatetime", "as_utc", "utc_now"]
+__all__ = [
+    "ApiModel",
+    "CountryCode",
+    "Email",
+    "PastDate",
+    "Phone",
+    "UtcDatetime",
+    "as_utc",
+    "utc_now",
+]
+
+
+class ApiModel(SQLModel):
+    """Base of the models that take input: no string may hold a NUL character (PostgreSQL
+    cannot store one; refusing it everywhere keeps SQLite and PostgreSQL alike)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        return value
+
 
 #: ISO 3166-1 alpha-2, upper case ("MA", "DE").
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", min_length=2, max_length=2)]

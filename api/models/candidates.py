@@ -13,7 +13,7 @@ from typing import Literal, get_args
 from sqlalchemy import JSON, DateTime, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from api.models._types import CountryCode, Email, PastDate, Phone, UtcDatetime, utc_now
+from api.models._types import ApiModel, CountryCode, Email, PastDate, Phone, UtcDatetime, utc_now
 from api.models.concepts import NormalisedConceptBase, NormalisedConceptPublic
 
 __all__ = [
@@ -37,7 +37,7 @@ CANDIDATE_TEXT_FIELDS: tuple[CandidateTextField, ...] = get_args(CandidateTextFi
 MAX_DESTINATIONS = 30
 
 
-class CandidateBase(SQLModel):
+class CandidateBase(ApiModel):
     #: The agency's own reference for the candidate, unique within the agency.
     external_ref: str | None = Field(default=None, min_length=1, max_length=64)
     full_name: str = Field(min_length=1, max_length=200)
@@ -82,7 +82,7 @@ class CandidateCreate(CandidateBase):
     pass
 
 
-class CandidateUpdate(SQLModel):
+class CandidateUpdate(ApiModel):
     """Fields to change; a field left out is kept. Required fields may not be set to null."""
 
     external_ref: str | None = Field(default=None, min_length=1, max_length=64)

@@ -3,12 +3,14 @@ unresolved), with confidence and method. Candidates and openings each keep their
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from api.models._types import ApiModel
 
 __all__ = ["NormalisedConceptBase", "NormalisedConceptPublic"]
 
 
-class NormalisedConceptBase(SQLModel):
+class NormalisedConceptBase(ApiModel):
     #: The item as the agency or employer wrote it ("soudure TIG").
     source_text: str = Field(max_length=500)
     #: ESCO concept URI, or None while unresolved (then it waits in the curation queue).

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Literal, get_args
 
 from sqlalchemy import DateTime, String, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from api.models._types import CountryCode, UtcDatetime, utc_now
+from api.models._types import ApiModel, CountryCode, UtcDatetime, utc_now
 from api.models.concepts import NormalisedConceptBase, NormalisedConceptPublic
 
 __all__ = [
@@ -36,7 +36,7 @@ OPENING_TEXT_FIELDS: tuple[OpeningTextField, ...] = get_args(OpeningTextField)
 MAX_CAPACITY = 10_000
 
 
-class OpeningBase(SQLModel):
+class OpeningBase(ApiModel):
     #: The employer's own reference, unique within the employer.
     external_ref: str | None = Field(default=None, min_length=1, max_length=64)
     kind: OpeningKind = Field(default="job", sa_type=String(16))
@@ -77,7 +77,7 @@ class OpeningCreate(OpeningBase):
     pass
 
 
-class OpeningUpdate(SQLModel):
+class OpeningUpdate(ApiModel):
     """Fields to change; a field left out is kept. Required fields may not be set to null."""
 
     external_ref: str | None = Field(default=None, min_length=1, max_length=64)

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from sqlalchemy import DateTime, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from api.models._types import UtcDatetime, utc_now
+from api.models._types import ApiModel, UtcDatetime, utc_now
 
 __all__ = [
     "ORGANISATION_KINDS",
@@ -23,7 +23,7 @@ OrganisationKind = Literal["agency", "employer", "programme"]
 ORGANISATION_KINDS: tuple[OrganisationKind, ...] = get_args(OrganisationKind)
 
 
-class OrganisationBase(SQLModel):
+class OrganisationBase(ApiModel):
     name: str = Field(min_length=1, max_length=200)
     kind: OrganisationKind = Field(sa_type=String(16))
 

@@ -121,6 +121,15 @@ def test_bad_credentials_are_401(client: TestClient) -> None:
         assert response.headers["www-authenticate"] == "Bearer"
 
 
+def test_nul_characters_are_refused_on_every_database(client: TestClient, world: World) -> None:
+    body = candidate_body(full_name="Amina\u0000Benali")
+    response = client.post(URL, json=body, headers=auth(world.agency_a))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "full_name"]
+    response = client.get(URL, params={"name": "a\x00b"}, headers=auth(world.agency_a))
+    assert response.status_code in (200, 422)  # PostgreSQL cannot search for it: 422
+
+
 def test_malformed_json_is_422(client: TestClient, world: World) -> None:
     response = client.post(
         URL,

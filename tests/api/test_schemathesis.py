@@ -45,6 +45,8 @@ def test_api_conforms_to_its_schema(started_app: tuple[FastAPI, dict[str, str]])
     under this pytest, so Hypothesis drives each operation's strategy directly)."""
     app, tokens = started_app
     api_schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    # NUL characters are refused (422) but the schema cannot say so; tested in test_errors.
+    api_schema.config.generation.update(allow_x00=False)
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 11
 
