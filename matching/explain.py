@@ -166,6 +166,7 @@ def explain_unassigned(
     shortlist: Shortlist,
     chosen: Index,
     *,
+    min_coverage: float,
     forbidden: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Unassigned]:
     """Why each candidate without a chosen edge stays unassigned, sorted by candidate id."""
@@ -194,7 +195,11 @@ def explain_unassigned(
         out[row] = Unassigned(
             f.candidates[row].id,
             "no_skill_match",
-            {"eligible_openings": int(shortlist.eligible_count[i])},
+            {
+                "eligible_openings": int(shortlist.eligible_count[i]),
+                "best_coverage": float(shortlist.best_coverage[i]),
+                "min_coverage": min_coverage,
+            },
         )
     has_edge = np.zeros(f.n_candidates, dtype=np.bool_)
     has_edge[g.cand] = True

@@ -126,6 +126,10 @@ class Weights:
     * ``destination`` × 1/r when the opening's country is the r-th of the candidate's listed
       destinations (0 when the candidate listed none).
 
+    ``min_coverage``: a pair is an edge of the solver graph only if the candidate covers at
+    least this share of the opening's essential skills (of its optional skills when it lists
+    no essential ones), counting effective levels; 0.25 by default.
+
     Effective skill level: the maximum of the level held directly, ``occupation_confidence``
     for an essential skill of a past occupation, and the partial credits through the ESCO
     hierarchy and relations: the held level times ``narrower`` (the held skill is narrower
@@ -134,6 +138,7 @@ class Weights:
     / ``related_optional`` (an ESCO skill→skill relation, either direction).
     """
 
+    min_coverage: float = 0.25
     essential: float = 0.6
     optional: float = 0.15
     language: float = 0.1

@@ -102,7 +102,15 @@ def run_round(
         )
         for e, x in zip(chosen.tolist(), explanations, strict=True)
     )
-    unassigned = tuple(explain_unassigned(features, shortlist, chosen, forbidden=forbidden))
+    unassigned = tuple(
+        explain_unassigned(
+            features,
+            shortlist,
+            chosen,
+            min_coverage=policy.weights.min_coverage,
+            forbidden=forbidden,
+        )
+    )
     done("explain")
     metrics = round_metrics(features.candidates, features.openings, assignments)
     objective = float(graph.score[chosen].sum()) if len(chosen) else 0.0

@@ -22,6 +22,7 @@ sum in ``TERMS`` order, and the breakdown in explanations sums to it exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,30 +82,35 @@ class SkillModel:
     relation: sp.csr_matrix
     essential: sp.csr_matrix
     optional: sp.csr_matrix
-    essential_t: sp.csr_matrix
-    optional_t: sp.csr_matrix
+    requirement_t: sp.csr_matrix
+    profile_of: npt.NDArray[np.intp]
+    profile_indptr: npt.NDArray[np.int64]
+    profile_openings: npt.NDArray[np.int64]
+    uses_essential: npt.NDArray[np.bool_]
 
     @classmethod
     def build(cls, features: Features, taxonomy: Taxonomy, weights: Weights) -> SkillModel:
         skills = taxonomy.uris("skill")
         col = {uri: k for k, uri in enumerate(skills)}
         n_s = len(skills)
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for i, c in enumerate(features.candidates):
-            for claim in c.skills:
-                rows.append(i)
-                cols.append(col[claim.uri])
-                vals.append(float(claim.level))
-        claimed = _csr(rows, cols, vals, (features.n_candidates, n_s))
-        held = claimed.maximum(_occupation_levels(features, taxonomy, col, weights))
-        held = sp.csr_matrix(held)
+        cands = features.candidates
+        claimed = _rows_matrix(
+            [len(c.skills) for c in cands],
+            _columns([s.uri for c in cands for s in c.skills], skills),
+            [float(s.level) for c in cands for s in c.skills],
+            n_s,
+        )
+        held = sp.csr_matrix(claimed.maximum(_occupation_levels(features, taxonomy, col, weights)))
         held.sort_indices()
-        essential = _requirement(features, col, "essential_skills", n_s)
-        optional = _requirement(features, col, "optional_skills", n_s)
+        essential = _requirement([o.essential_skills for o in features.openings], skills)
+        optional = _requirement([o.optional_skills for o in features.openings], skills)
         required = np.unique(np.concatenate([essential.indices, optional.indices]))
         related, relation = _relations(taxonomy, col, required, weights)
+        uses_essential = np.diff(essential.indptr) > 0
+        profiles, profile_of = _profiles(features, uses_essential)
+        requirement = _requirement([uris for _, uris in profiles], skills)
+        order = np.lexsort((np.arange(features.n_openings), profile_of))
+        indptr = np.searchsorted(profile_of[order], np.arange(len(profiles) + 1)).astype(np.int64)
         return cls(
             skills=skills,
             claimed=claimed,
@@ -113,8 +119,11 @@ class SkillModel:
             relation=relation,
             essential=essential,
             optional=optional,
-            essential_t=sp.csr_matrix(essential.T),
-            optional_t=sp.csr_matrix(optional.T),
+            requirement_t=sp.csr_matrix(requirement.T),
+            profile_of=profile_of.astype(np.intp),
+            profile_indptr=indptr,
+            profile_openings=order.astype(np.int64),
+            uses_essential=uses_essential,
         )
 
     def expand(self, rows: Index, *, provenance: bool) -> Expanded:
@@ -127,27 +136,22 @@ class SkillModel:
         r = self.related
         starts = r.indptr[d_skill]
         sizes = r.indptr[d_skill + 1] - starts
-        n = int(sizes.sum())
-        offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)
-        p_row = np.repeat(d_row, sizes)
-        p_skill = r.indices[offsets].astype(np.int64)
-        p_level = np.repeat(d_level, sizes) * r.data[offsets]
-        row = np.concatenate([d_row, p_row])
-        skill = np.concatenate([d_skill, p_skill])
-        level = np.concatenate([d_level, p_level])
+        offsets = _ranges(starts, sizes)
+        row = np.concatenate([d_row, np.repeat(d_row, sizes)])
+        skill = np.concatenate([d_skill, r.indices[offsets].astype(np.int64)])
+        level = np.concatenate([d_level, np.repeat(d_level, sizes) * r.data[offsets]])
         key = row * len(self.skills) + skill
         if not provenance:
             order = np.argsort(key, kind="stable")
             key_sorted = key[order]
             first = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-            best = np.maximum.reduceat(level[order], first) if n + len(d_row) else level
+            best = np.maximum.reduceat(level[order], first) if len(key) else level
             k = key_sorted[first]
-            empty = np.zeros(0, dtype=np.int64)
             return Expanded(
                 row=k // len(self.skills),
                 skill=k % len(self.skills),
                 level=best,
-                source=empty,
+                source=np.zeros(0, dtype=np.int64),
                 relation=np.zeros(0, dtype=np.int8),
             )
         source = np.concatenate([d_skill, np.repeat(d_skill, sizes)])
@@ -157,7 +161,7 @@ class SkillModel:
         # Best level per key; ties go to the direct level, then the relation listed first.
         order = np.lexsort((-code, level, key))
         key_sorted = key[order]
-        last = np.flatnonzero(np.r_[key_sorted[1:] != key_sorted[:-1], True])
+        last = np.flatnonzero(np.r_[key_sorted[1:] != key_sorted[:-1], len(key) > 0])
         pick = order[last]
         return Expanded(
             row=row[pick],
@@ -167,13 +171,50 @@ class SkillModel:
             relation=code[pick],
         )
 
-    def coverage(self, rows: Index) -> tuple[Floats, Floats]:
-        """Dense (len(rows) × openings) essential and optional coverage of candidates ``rows``."""
-        e = self.expand(rows, provenance=False)
-        eff = sp.csr_matrix((e.level, (e.row, e.skill)), shape=(len(rows), len(self.skills)))
-        ess = np.asarray((eff @ self.essential_t).toarray(), dtype=np.float64)
-        opt = np.asarray((eff @ self.optional_t).toarray(), dtype=np.float64)
-        return ess, opt
+    def effective(self, ex: Expanded, n_rows: int) -> sp.csr_matrix:
+        """The expansion as a CSR matrix (``n_rows`` × skills)."""
+        indptr = np.searchsorted(ex.row, np.arange(n_rows + 1))
+        return sp.csr_matrix((ex.level, ex.skill, indptr), shape=(n_rows, len(self.skills)))
+
+    def pair_coverage(
+        self, ex: Expanded, matrix: sp.csr_matrix, row: Index, opening: Index
+    ) -> Floats:
+        """Σ_t matrix[opening, t] × effective level[row, t], per pair (rows index ``ex``)."""
+        starts = matrix.indptr[opening]
+        sizes = matrix.indptr[opening + 1] - starts
+        offsets = _ranges(starts, sizes)
+        key = np.repeat(row.astype(np.int64), sizes) * len(self.skills) + matrix.indices[offsets]
+        known = ex.row * len(self.skills) + ex.skill
+        level = np.zeros(len(key), dtype=np.float64)
+        if len(known) and len(key):
+            pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
+            hit = known[pos] == key
+            level[hit] = ex.level[pos[hit]]
+        pair = np.repeat(np.arange(len(row)), sizes)
+        sums = np.bincount(pair, weights=matrix.data[offsets] * level, minlength=len(row))
+        return sums.astype(np.float64, copy=False)
+
+
+def _ranges(starts: npt.NDArray[np.integer], sizes: npt.NDArray[np.integer]) -> Index:
+    """Concatenated ``arange(starts[i], starts[i] + sizes[i])``."""
+    n = int(sizes.sum())
+    return (np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)).astype(np.intp)
+
+
+def _profiles(
+    features: Features, uses_essential: npt.NDArray[np.bool_]
+) -> tuple[list[tuple[bool, tuple[str, ...]]], npt.NDArray[np.int64]]:
+    """Distinct requirement sets (essential skills, or optional ones when there are none),
+    sorted; ``profile_of[o]`` is the profile of opening ``o``."""
+    keys = [
+        (True, tuple(sorted(o.essential_skills)))
+        if uses_essential[j]
+        else (False, tuple(sorted(o.optional_skills)))
+        for j, o in enumerate(features.openings)
+    ]
+    profiles = sorted(set(keys))
+    index = {key: k for k, key in enumerate(profiles)}
+    return profiles, np.array([index[key] for key in keys], dtype=np.int64)
 
 
 def pair_terms(
@@ -229,32 +270,37 @@ def total(terms: tuple[Floats, ...]) -> Floats:
     return result
 
 
-def _csr(
-    rows: list[int], cols: list[int], vals: list[float], shape: tuple[int, int]
+def _rows_matrix(
+    counts: Sequence[int] | npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    values: Sequence[float] | Floats,
+    n_cols: int,
 ) -> sp.csr_matrix:
+    """CSR matrix from per-row entry counts and the flattened columns and values."""
+    sizes = np.asarray(counts, dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(sizes)])
     m = sp.csr_matrix(
-        (
-            np.asarray(vals, dtype=np.float64),
-            (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)),
-        ),
-        shape=shape,
+        (np.asarray(values, dtype=np.float64), cols, indptr), shape=(len(sizes), n_cols)
     )
-    m.sum_duplicates()
     m.sort_indices()
     return m
 
 
-def _requirement(features: Features, col: dict[str, int], name: str, n_s: int) -> sp.csr_matrix:
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for j, o in enumerate(features.openings):
-        uris: tuple[str, ...] = getattr(o, name)
-        for uri in uris:
-            rows.append(j)
-            cols.append(col[uri])
-            vals.append(1.0 / len(uris))
-    return _csr(rows, cols, vals, (features.n_openings, n_s))
+def _requirement(groups: Sequence[Sequence[str]], skills: tuple[str, ...]) -> sp.csr_matrix:
+    """One row per group of skill URIs, 1/n for each of its n skills."""
+    counts = np.array([len(g) for g in groups], dtype=np.int64)
+    return _rows_matrix(
+        counts,
+        _columns([uri for g in groups for uri in g], skills),
+        np.repeat(1.0 / np.maximum(counts, 1), counts),
+        len(skills),
+    )
+
+
+def _columns(uris: list[str], skills: tuple[str, ...]) -> npt.NDArray[np.int64]:
+    """Column of each URI in the sorted ``skills`` (all known: validated at the entry)."""
+    physical = pl.Series(uris, dtype=pl.Enum(skills)).to_physical().to_numpy()
+    return physical.astype(np.int64)
 
 
 def _occupation_levels(
@@ -297,8 +343,9 @@ def _relations(
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """(factor, relation code) matrices: held skill × required skill, best relation per pair."""
     n_s = len(col)
-    skills = pl.Series("uri", list(col))
-    required_uris = [uri for uri, k in col.items() if k in set(required.tolist())]
+    skills = list(col)
+    wanted = set(required.tolist())
+    required_uris = [uri for uri, k in col.items() if k in wanted]
     factor = {name: float(getattr(weights, name)) for name in RELATIONS}
     broader = taxonomy.broader_relations.filter(pl.col("uri").is_in(skills))
     among_skills = broader.filter(pl.col("broader_uri").is_in(skills))

@@ -1,36 +1,51 @@
-"""Top-k eligible openings per candidate, computed in candidate blocks → the solver's graph.
+"""Top-k openings per candidate, computed in candidate blocks → the solver's graph.
 
-For each block of candidates, effective skill levels (sparse) times the openings' requirement
-matrices give a dense block of coverages, small by construction (block rows × openings ≤
-``MAX_BLOCK_CELLS``), so 100k × 10k never builds a full dense matrix. In the block: rule masks,
-the six score terms, and the top ``Policy.shortlist`` openings per candidate among the pairs
-that are eligible, not forbidden, with places, and with a positive skill term. Ties at the
-k-th place go to the lower opening id. Locked pairs are always edges, whatever their rank or
-rules. Edge scores are then computed once more per edge with the same float operations
-(``scoring.pair_terms``), and kept with their terms for the explanations.
+An *edge* is a pair that passes every rule of ``matching.eligibility``, is not forbidden, is
+at an opening with places, and whose requirement coverage (the share of the opening's
+essential skills the candidate covers, with effective levels; the optional skills when the
+opening lists no essential one) is positive and at least ``Weights.min_coverage``. Every locked
+pair is an edge too, whatever its rules or coverage. Each candidate keeps its
+``Policy.shortlist`` best edges by score; ties go to the lower opening id. This is the exact
+top-k among edges.
 
-For candidates without any edge the block also records why: no eligible opening at all
-(with the nearest opening: fewest failed rules, then highest score, then lowest id; and per
-rule how many openings it excludes), or eligible openings but no skill match.
+How it stays sparse (100k × 10k never builds a dense matrix): openings are grouped by
+identical requirement sets ("profiles"). For a block of candidates, the effective-level matrix
+(sparse) times the profiles' requirement matrix gives the coverage of every
+(candidate, profile) pair that shares a skill; only those reaching ``min_coverage`` are
+expanded to their openings, where the rules, the optional coverage and the six terms are
+computed per pair (``scoring.pair_terms``, the same float operations as everywhere). Work
+grows with the pairs that share skills, not with candidates × openings.
+
+For candidates left without any edge the block also records why, checking the rules against
+every opening for those rows only: no eligible opening at all (with the nearest opening:
+fewest failed rules, then highest coverage, then lowest id; and per rule how many openings it
+excludes), or eligible openings but none with enough skill coverage (with the best coverage).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
-from matching.eligibility import RULES, rule_masks
+from matching.eligibility import RULES, eligible, rule_masks
 from matching.features import Features
 from matching.records import Policy
-from matching.scoring import SkillModel, pair_terms, total
+from matching.scoring import Expanded, SkillModel, pair_terms, total
 from matching.solvers.graph import AssignmentGraph
 
-__all__ = ["MAX_BLOCK_CELLS", "Shortlist", "build_shortlist"]
+__all__ = ["BLOCK_ROWS", "COVERAGE_TOLERANCE", "DIAGNOSIS_CELLS", "Shortlist", "build_shortlist"]
 
-#: Upper bound on block rows × openings (dense float64 cells held at once per array).
-MAX_BLOCK_CELLS = 2_000_000
+#: Candidates per block.
+BLOCK_ROWS = 2_000
+#: Upper bound on rows × openings of the dense rule check for candidates without edges.
+DIAGNOSIS_CELLS = 4_000_000
+#: Coverage compared with ``min_coverage`` up to this rounding slack (sums of 1/n shares).
+COVERAGE_TOLERANCE = 1e-9
 
 Index = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
@@ -43,8 +58,9 @@ class Shortlist:
 
     ``no_eligible``: rows with no eligible opening; ``nearest[i]``: their nearest opening row
     (-1 when no opening has places); ``excluded_by[rule][i]``: how many openings with places
-    that rule excludes. ``no_skill``: eligible somewhere but no skill overlap;
-    ``eligible_count[i]``: how many openings they were eligible for.
+    that rule excludes. ``no_skill``: rows eligible somewhere but never with enough coverage;
+    ``eligible_count[i]`` / ``best_coverage[i]``: how many openings they were eligible for and
+    their best requirement coverage there.
     """
 
     graph: AssignmentGraph
@@ -54,129 +70,201 @@ class Shortlist:
     excluded_by: dict[str, npt.NDArray[np.int64]]
     no_skill: Index
     eligible_count: npt.NDArray[np.int64]
+    best_coverage: Floats
 
 
-def build_shortlist(
-    features: Features,
-    model: SkillModel,
-    policy: Policy,
-    *,
-    block_cells: int = MAX_BLOCK_CELLS,
-) -> Shortlist:
+@dataclass
+class _Parts:
+    cand: list[Index]
+    opening: list[Index]
+    essential: list[Floats]
+    optional: list[Floats]
+
+
+def build_shortlist(features: Features, model: SkillModel, policy: Policy) -> Shortlist:
     f = features
     n_c, n_o = f.n_candidates, f.n_openings
-    locks = _pairs(f, policy.locks)
-    forbidden = _pairs(f, policy.forbidden)
-    active = f.capacity > 0
-    all_open = np.arange(n_o, dtype=np.intp)[None, :]
-    step = max(1, min(n_c, block_cells // max(n_o, 1)))
-    edge_cand: list[Index] = []
-    edge_open: list[Index] = []
-    edge_ess: list[Floats] = []
-    edge_opt: list[Floats] = []
-    none_rows: list[Index] = []
-    nearest: list[Index] = []
-    excluded: dict[str, list[npt.NDArray[np.int64]]] = {rule: [] for rule in RULES}
-    skill_rows: list[Index] = []
-    skill_counts: list[npt.NDArray[np.int64]] = []
-    for a in range(0, n_c, step):
-        rows = np.arange(a, min(a + step, n_c), dtype=np.intp)
-        ess, opt = model.coverage(rows)
-        cand = rows[:, None]
-        masks = rule_masks(f, cand, all_open)
-        ok = np.broadcast_to(active, (len(rows), n_o)).copy()
-        for mask in masks.values():
-            ok &= mask
-        in_block = (forbidden[0] >= a) & (forbidden[0] < a + len(rows))
-        ok[forbidden[0][in_block] - a, forbidden[1][in_block]] = False
-        edge_ok = ok & ((ess > 0) | (opt > 0))
-        score = total(pair_terms(f, policy.weights, cand, all_open, ess, opt))
-        take = _top_k(np.where(edge_ok, score, -np.inf), policy.shortlist)
-        lock_in = (locks[0] >= a) & (locks[0] < a + len(rows))
-        take[locks[0][lock_in] - a, locks[1][lock_in]] = True
-        r, o = np.nonzero(take)
-        edge_cand.append(rows[r])
-        edge_open.append(o.astype(np.intp))
-        edge_ess.append(ess[r, o])
-        edge_opt.append(opt[r, o])
+    w = policy.weights
+    locks = _pair_keys(f, policy.locks)
+    forbidden = _pair_keys(f, policy.forbidden)
+    edges = _Parts([], [], [], [])
+    diag = _Diagnosis(f, model, forbidden)
+    for a in range(0, n_c, BLOCK_ROWS):
+        rows = np.arange(a, min(a + BLOCK_ROWS, n_c), dtype=np.intp)
+        ex = model.expand(rows, provenance=False)
+        cover = (model.effective(ex, len(rows)) @ model.requirement_t).tocoo()
+        keep = (cover.data > 0) & (cover.data >= w.min_coverage - COVERAGE_TOLERANCE)
+        r, o, value = _to_openings(model, cover.row[keep], cover.col[keep], cover.data[keep])
+        cand = rows[r]
+        key = cand.astype(np.int64) * n_o + o
+        ok = (f.capacity[o] > 0) & eligible(f, cand, o) & ~_member(key, forbidden)
+        r, o, value = r[ok], o[ok], value[ok]
+        ess, opt = _coverages(model, ex, r, o, value)
+        score = total(pair_terms(f, w, rows[r], o, ess, opt))
+        top = _top_k(r, o, score, policy.shortlist)
+        lock_rows, lock_open = _in_block(locks, a, len(rows), n_o)
+        l_ess = model.pair_coverage(ex, model.essential, lock_rows, lock_open)
+        l_opt = model.pair_coverage(ex, model.optional, lock_rows, lock_open)
+        r = np.concatenate([r[top], lock_rows])
+        o = np.concatenate([o[top], lock_open])
+        ess = np.concatenate([ess[top], l_ess])
+        opt = np.concatenate([opt[top], l_opt])
+        key = r.astype(np.int64) * n_o + o
+        _, first = np.unique(key, return_index=True)  # sorted by (row, opening), locks merged
+        edges.cand.append(rows[r[first]])
+        edges.opening.append(o[first])
+        edges.essential.append(ess[first])
+        edges.optional.append(opt[first])
+        has_edge = np.zeros(len(rows), dtype=np.bool_)
+        has_edge[r] = True
+        diag.add(rows[~has_edge], a, cover)
 
-        has_edge = take.any(axis=1)
-        any_ok = ok.any(axis=1)
-        none = np.flatnonzero(~any_ok & ~has_edge)
-        if len(none):
-            fails = np.zeros((len(none), n_o), dtype=np.int16)
-            for rule in RULES:
-                failed = ~masks[rule][none] & active
-                fails += failed
-                excluded[rule].append(failed.sum(axis=1).astype(np.int64))
-            fails[:, ~active] = np.iinfo(np.int16).max
-            best = fails == fails.min(axis=1, keepdims=True)
-            pick = np.argmax(np.where(best, score[none], -np.inf), axis=1).astype(np.intp)
-            none_rows.append(rows[none])
-            nearest.append(pick if active.any() else np.full(len(none), -1, dtype=np.intp))
-        noskill = np.flatnonzero(any_ok & ~has_edge)
-        if len(noskill):
-            skill_rows.append(rows[noskill])
-            skill_counts.append(ok[noskill].sum(axis=1).astype(np.int64))
-
-    cand_e = _cat_index(edge_cand)
-    open_e = _cat_index(edge_open)
+    cand_e = _cat(edges.cand, np.intp)
+    open_e = _cat(edges.opening, np.intp)
     terms = tuple(
         np.ascontiguousarray(t)
         for t in pair_terms(
-            f, policy.weights, cand_e, open_e, _cat_float(edge_ess), _cat_float(edge_opt)
+            f,
+            w,
+            cand_e,
+            open_e,
+            _cat(edges.essential, np.float64),
+            _cat(edges.optional, np.float64),
         )
     )
-    locked = np.zeros(len(cand_e), dtype=np.bool_)
-    if len(locks[0]):
-        key = cand_e.astype(np.int64) * max(n_o, 1) + open_e
-        locked[np.searchsorted(key, locks[0].astype(np.int64) * max(n_o, 1) + locks[1])] = True
+    edge_key = cand_e.astype(np.int64) * n_o + open_e
     graph = AssignmentGraph(
         n_candidates=n_c,
         capacity=f.capacity.copy(),
         cand=cand_e.astype(np.int32),
         opening=open_e.astype(np.int32),
         score=total(terms),
-        locked=locked,
+        locked=_member(edge_key, locks),
     )
-    return Shortlist(
-        graph=graph,
-        terms=terms,
-        no_eligible=_cat_index(none_rows),
-        nearest=_cat_index(nearest),
-        excluded_by={rule: _cat_int(v) for rule, v in excluded.items()},
-        no_skill=_cat_index(skill_rows),
-        eligible_count=_cat_int(skill_counts),
-    )
+    return diag.result(graph, terms)
 
 
-def _top_k(score: Floats, k: int) -> npt.NDArray[np.bool_]:
-    """Per row, the k best finite entries; ties at the k-th value go to the lower column."""
-    n = score.shape[1]
-    finite = np.isfinite(score)
-    if k >= n:
-        return finite
-    kth = np.partition(score, n - k, axis=1)[:, n - k : n - k + 1]
-    greater = score > kth
-    tie = score == kth
-    need = k - greater.sum(axis=1, keepdims=True)
-    take: npt.NDArray[np.bool_] = (greater | (tie & (np.cumsum(tie, axis=1) <= need))) & finite
-    return take
+def _to_openings(
+    model: SkillModel, row: npt.NDArray[np.int32], profile: npt.NDArray[np.int32], value: Floats
+) -> tuple[Index, Index, Floats]:
+    """(block row, profile, coverage) → (block row, opening, coverage), one per opening."""
+    starts = model.profile_indptr[profile]
+    sizes = model.profile_indptr[profile + 1] - starts
+    n = int(sizes.sum())
+    offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)
+    r = np.repeat(row.astype(np.intp), sizes)
+    o = model.profile_openings[offsets].astype(np.intp)
+    return r, o, np.repeat(value, sizes)
 
 
-def _pairs(features: Features, pairs: tuple[tuple[str, str], ...]) -> tuple[Index, Index]:
-    rows = np.array([features.candidate_row[c] for c, _ in pairs], dtype=np.intp)
-    cols = np.array([features.opening_row[o] for _, o in pairs], dtype=np.intp)
-    return rows, cols
+def _coverages(
+    model: SkillModel, ex: Expanded, r: Index, o: Index, value: Floats
+) -> tuple[Floats, Floats]:
+    """Essential and optional coverage of pairs whose requirement coverage is ``value``."""
+    uses = model.uses_essential[o]
+    ess = np.where(uses, value, 0.0)
+    opt = value.copy()
+    if uses.any():
+        opt[uses] = model.pair_coverage(ex, model.optional, r[uses], o[uses])
+    return ess, opt
 
 
-def _cat_float(parts: list[Floats]) -> Floats:
-    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0, dtype=np.float64)
+def _top_k(r: Index, o: Index, score: Floats, k: int) -> Index:
+    """Positions of each row's k best pairs (ties: lower opening), in (row, opening) order."""
+    order = np.lexsort((o, -score, r))
+    rs = r[order]
+    group_start = np.searchsorted(rs, rs, side="left")
+    rank = np.arange(len(rs)) - group_start
+    return np.sort(order[rank < k])
 
 
-def _cat_index(parts: list[Index]) -> Index:
-    return np.concatenate(parts).astype(np.intp) if parts else np.zeros(0, dtype=np.intp)
+def _member(keys: npt.NDArray[np.int64], table: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """``keys`` found in the sorted unique ``table`` (elementwise, any shape)."""
+    if not len(table):
+        return np.zeros(keys.shape, dtype=np.bool_)
+    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    found: npt.NDArray[np.bool_] = table[pos] == keys
+    return found
 
 
-def _cat_int(parts: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+def _pair_keys(features: Features, pairs: tuple[tuple[str, str], ...]) -> npt.NDArray[np.int64]:
+    n_o = features.n_openings
+    keys = [features.candidate_row[c] * n_o + features.opening_row[o] for c, o in pairs]
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def _in_block(keys: npt.NDArray[np.int64], a: int, n: int, n_o: int) -> tuple[Index, Index]:
+    cand = keys // max(n_o, 1)
+    mine = keys[(cand >= a) & (cand < a + n)]
+    return (mine // max(n_o, 1) - a).astype(np.intp), (mine % max(n_o, 1)).astype(np.intp)
+
+
+def _cat(parts: Sequence[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+
+class _Diagnosis:
+    """Why candidates have no edge, checked against every opening for those rows only."""
+
+    def __init__(
+        self, features: Features, model: SkillModel, forbidden: npt.NDArray[np.int64]
+    ) -> None:
+        self.f = features
+        self.model = model
+        self.forbidden = forbidden
+        self.none: list[Index] = []
+        self.nearest: list[Index] = []
+        self.excluded: dict[str, list[npt.NDArray[np.int64]]] = {rule: [] for rule in RULES}
+        self.no_skill: list[Index] = []
+        self.counts: list[npt.NDArray[np.int64]] = []
+        self.best: list[Floats] = []
+
+    def add(self, rows: Index, block_start: int, cover: sp.coo_matrix) -> None:
+        """Diagnose ``rows`` (no edge); ``cover``: the block's (row, profile) coverage."""
+        f = self.f
+        n_o = f.n_openings
+        coverage_block = sp.csr_matrix(cover)
+        step = max(1, DIAGNOSIS_CELLS // max(n_o, 1))
+        all_open = np.arange(n_o, dtype=np.intp)[None, :]
+        active = f.capacity > 0
+        for b in range(0, len(rows), step):
+            part = rows[b : b + step]
+            masks = rule_masks(f, part[:, None], all_open)
+            banned = _member(part.astype(np.int64)[:, None] * n_o + all_open, self.forbidden)
+            ok = active & ~banned
+            fails = banned.astype(np.int16)
+            excluded: dict[str, npt.NDArray[np.int64]] = {}
+            for rule in RULES:
+                ok &= masks[rule]
+                failed = ~masks[rule] & active
+                fails += failed
+                excluded[rule] = failed.sum(axis=1).astype(np.int64)
+            dense = coverage_block[part - block_start].toarray()
+            coverage = np.asarray(dense, dtype=np.float64)[:, self.model.profile_of]
+            any_ok = ok.any(axis=1)
+            none = ~any_ok
+            if none.any():
+                near = fails[none]
+                near[:, ~active] = np.iinfo(np.int16).max
+                best = near == near.min(axis=1, keepdims=True)
+                pick = np.argmax(np.where(best, coverage[none], -1.0), axis=1).astype(np.intp)
+                self.none.append(part[none])
+                self.nearest.append(pick if active.any() else np.full(len(pick), -1, np.intp))
+                for rule in RULES:
+                    self.excluded[rule].append(excluded[rule][none])
+            if any_ok.any():
+                self.no_skill.append(part[any_ok])
+                self.counts.append(ok[any_ok].sum(axis=1).astype(np.int64))
+                self.best.append(np.where(ok[any_ok], coverage[any_ok], 0.0).max(axis=1))
+
+    def result(self, graph: AssignmentGraph, terms: tuple[Floats, ...]) -> Shortlist:
+        return Shortlist(
+            graph=graph,
+            terms=terms,
+            no_eligible=_cat(self.none, np.intp),
+            nearest=_cat(self.nearest, np.intp),
+            excluded_by={rule: _cat(v, np.int64) for rule, v in self.excluded.items()},
+            no_skill=_cat(self.no_skill, np.intp),
+            eligible_count=_cat(self.counts, np.int64),
+            best_coverage=_cat(self.best, np.float64),
+        )

@@ -7,7 +7,8 @@ import importlib.util
 import pytest
 
 import matching.round
-from tests.matching.factories import milp_optimal
+from skills_taxonomy.taxonomy import Taxonomy
+from tests.matching.factories import make_taxonomy, milp_optimal
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +20,8 @@ def _optimal_solver(monkeypatch: pytest.MonkeyPatch) -> None:
             return milp_optimal if mode == "optimal" else original(mode)  # type: ignore[arg-type]
 
         monkeypatch.setattr(matching.round, "resolve_solver", resolve)
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return make_taxonomy()
