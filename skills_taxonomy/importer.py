@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from skills_taxonomy.errors import TaxonomyFormatError
+from skills_taxonomy.esco_files import CsvFile, EscoFolder
 from skills_taxonomy.taxonomy import ConceptKind, Taxonomy
 
 __all__ = ["UNKNOWN_VERSION", "import_esco", "normalise_version"]
@@ -63,29 +63,7 @@ _RELATION_FILES: dict[str, tuple[str, str, str | None]] = {
     "occupationSkillRelations": ("occupationUri", "skillUri", "relationType"),
     "skillSkillRelations": ("originalSkillUri", "relatedSkillUri", "relationType"),
 }
-_CSV_SUFFIXES = (".csv.gz", ".csv")
-_VERSION_SUFFIX = r"_v\d+(?:\.(?:\d+|x))*"
-_LANGUAGE_FILE = re.compile(
-    rf"^(skills|occupations|ISCOGroups|skillGroups)_([a-z]{{2,3}}(?:-[a-z]{{2}})?)"
-    rf"({_VERSION_SUFFIX}|_labels_merged)?$",
-    re.IGNORECASE,
-)
 _VERSION_TEXT = re.compile(r"^(?:ESCO\s*)?v?(\d+\.\d+(?:\.(?:\d+|x))?)$", re.IGNORECASE)
-_VERSION_IN_SOURCE = re.compile(r"\bv(\d+\.\d+(?:\.(?:\d+|x))?)\b")
-_FOLDER_IN_HEADING = re.compile(r"\(`([a-z]{2,3})/`\)")
-
-
-@dataclass(frozen=True, slots=True)
-class _CsvFile:
-    path: Path
-    name: str  # relative to the export folder, for messages and ``sources``
-
-    @property
-    def stem(self) -> str:
-        for suffix in _CSV_SUFFIXES:
-            if self.path.name.endswith(suffix):
-                return self.path.name[: -len(suffix)]
-        return self.path.name
 
 
 def import_esco(
@@ -103,96 +81,26 @@ def import_esco(
     are imported). ``version``: e.g. "1.1.1", "v1.1.1" or any text; None reads ``SOURCE.md``.
     Raises ``TaxonomyFormatError`` naming the file (and column) that is missing or unreadable.
     """
-    root = Path(folder)
-    if not root.is_dir():
-        raise TaxonomyFormatError(f"ESCO export folder {str(root)!r} does not exist")
-    files = _scan(root)
-    notes = _source_notes(root)
-    dropped: dict[str, int] = {}
-    sources: list[str] = []
+    export = EscoFolder(folder)
+    log = _Provenance(export.source_notes())
+    concepts, base_frames = _read_concepts(export, base_language, log)
 
-    def describe(csv: _CsvFile, what: str, rows: int, lang: str | None = None) -> None:
-        suffix = re.search(_VERSION_SUFFIX + "$", csv.stem)
-        release = suffix.group(0)[1:] if suffix else notes.get(lang or "", notes.get("", ""))
-        if csv.stem.lower().endswith("_labels_merged"):
-            release = ""
-        sources.append(
-            f"{csv.name}: {what}, {rows:,} rows" + (f", ESCO {release}" if release else "")
-        )
-
-    # --- concepts (base language) --------------------------------------------------------------
-    base_frames: dict[ConceptKind, pl.DataFrame] = {}
-    base_files: dict[ConceptKind, _CsvFile] = {}
-    for kind, stem in _CONCEPT_STEMS.items():
-        csv = _pick(files, stem, base_language, required=True)
-        assert csv is not None
-        frame = _read(csv, _BASE_COLUMNS[kind], optional=(*_OPTIONAL_TEXT, "code"))
-        duplicated = frame.filter(pl.col("conceptUri").is_duplicated())["conceptUri"]
-        if len(duplicated) or frame["conceptUri"].null_count():
-            what = repr(duplicated[0]) if len(duplicated) else "an empty conceptUri"
-            raise TaxonomyFormatError(f"{csv.name}: {what} appears more than once")
-        base_frames[kind], base_files[kind] = frame, csv
-        describe(csv, f"{kind} concepts and {base_language} labels", frame.height, base_language)
-    hierarchy = _pick(files, "skillsHierarchy", base_language, required=False)
-    concepts = _concepts(base_frames, _hierarchy_codes(hierarchy) if hierarchy else None)
-    if hierarchy is not None:
-        describe(hierarchy, "skill-group codes", _rows(hierarchy), base_language)
-    duplicated = concepts.filter(pl.col("uri").is_duplicated())["uri"]
-    if len(duplicated):
-        raise TaxonomyFormatError(f"concept URI {duplicated[0]!r} appears in two concept files")
-    uris_of = {kind: concepts.filter(pl.col("kind") == kind)["uri"] for kind in _CONCEPT_STEMS}
-    all_uris = concepts["uri"]
-
-    # --- labels and descriptions ---------------------------------------------------------------
+    chosen = None if languages is None else {lang.lower() for lang in languages}
+    others = [
+        lang
+        for lang in export.languages()
+        if lang != base_language and (chosen is None or lang in chosen)
+    ]
     label_frames: list[pl.DataFrame] = []
     description_frames: list[pl.DataFrame] = []
-    found_languages = sorted({lang for _, lang in _language_files(files)} - {base_language})
-    if languages is not None:
-        chosen = {lang.lower() for lang in languages}
-        found_languages = [lang for lang in found_languages if lang in chosen]
-    for lang in [base_language, *found_languages]:
-        for kind, stem in _CONCEPT_STEMS.items():
-            if lang == base_language:
-                csv, frame = base_files[kind], base_frames[kind]
-            else:
-                picked = _pick(files, stem, lang, required=False)
-                if picked is None:
-                    continue
-                csv, frame = picked, _read(picked, _LABEL_COLUMNS, optional=_OPTIONAL_TEXT)
-                known = frame.filter(pl.col("conceptUri").is_in(uris_of[kind].implode()))
-                if known.height != frame.height:
-                    dropped[csv.name] = frame.height - known.height
-                frame = known
-                describe(csv, f"{lang} {kind} labels", frame.height, lang)
-                label_source = _label_source_note(picked)
-                if label_source:
-                    sources[-1] += f" ({label_source})"
+    for lang in [base_language, *others]:
+        frames = base_frames if lang == base_language else _read_labels(export, lang, concepts, log)
+        for frame in frames:
             label_frames.append(_labels(frame, lang))
             if description_languages is None or lang in description_languages:
                 description_frames.append(_descriptions(frame, lang))
 
-    # --- relations -----------------------------------------------------------------------------
-    relations: dict[str, pl.DataFrame] = {}
-    for stem, (subject, obj, relation) in _RELATION_FILES.items():
-        csv = _pick(files, stem, None, required=True)
-        assert csv is not None
-        wanted = (subject, obj) + ((relation,) if relation else ())
-        frame = _read(csv, wanted, optional=())
-        if relation is not None:
-            bad = frame.filter(~pl.col(relation).is_in(["essential", "optional"]))[relation]
-            if len(bad):
-                raise TaxonomyFormatError(
-                    f"{csv.name}: column {relation!r} holds {bad[0]!r}; "
-                    "expected essential or optional"
-                )
-        known = frame.filter(
-            pl.col(subject).is_in(all_uris.implode()) & pl.col(obj).is_in(all_uris.implode())
-        )
-        if known.height != frame.height:
-            dropped[csv.name] = frame.height - known.height
-        relations[stem] = known
-        describe(csv, "relations", frame.height)
-
+    relations = _read_relations(export, concepts["uri"], log)
     broader = pl.concat(
         [
             relations[stem].select(uri="conceptUri", broader_uri="broaderUri")
@@ -206,18 +114,18 @@ def import_esco(
     skill_relations = relations["skillSkillRelations"].select(
         skill_uri="originalSkillUri", related_uri="relatedSkillUri", relation="relationType"
     )
+    if version:
+        version = normalise_version(version)
     return Taxonomy(
-        version=normalise_version(version)
-        if version
-        else (f"ESCO {notes['']}" if "" in notes else UNKNOWN_VERSION),
+        version=version or (f"ESCO {log.notes['']}" if "" in log.notes else UNKNOWN_VERSION),
         concepts=concepts.sort("uri"),
         labels=pl.concat(label_frames).unique().sort(pl.all()),
         descriptions=pl.concat(description_frames).unique().sort(pl.all()),
         broader=broader.sort(pl.all()),
         occupation_skills=occupation_skills.unique().sort(pl.all()),
         skill_relations=skill_relations.unique().sort(pl.all()),
-        sources=sources,
-        dropped=dropped,
+        sources=log.sources,
+        dropped=log.dropped,
     )
 
 
@@ -227,69 +135,96 @@ def normalise_version(text: str) -> str:
     return f"ESCO v{match.group(1)}" if match else text.strip()
 
 
-# --- files -----------------------------------------------------------------------------------
-def _scan(root: Path) -> dict[str, list[_CsvFile]]:
-    """CSV files in ``root`` and its direct subfolders, by lower-cased stem."""
-    found: dict[str, list[_CsvFile]] = {}
-    for path in sorted([*root.glob("*"), *root.glob("*/*")]):
-        if path.is_file() and path.name.endswith(_CSV_SUFFIXES):
-            csv = _CsvFile(path=path, name=path.relative_to(root).as_posix())
-            found.setdefault(csv.stem.lower(), []).append(csv)
-    return found
+class _Provenance:
+    """What was read from which file (``Taxonomy.sources``) and what was dropped."""
+
+    def __init__(self, notes: dict[str, str]) -> None:
+        self.notes = notes
+        self.sources: list[str] = []
+        self.dropped: dict[str, int] = {}
+
+    def read(self, csv: CsvFile, what: str, rows: int, *, lang: str | None = None) -> None:
+        release = csv.release or self.notes.get(lang or "", self.notes.get("", ""))
+        line = f"{csv.name}: {what}, {rows:,} rows"
+        if csv.is_derived:
+            line += f" ({csv.label_sources()})"
+        elif release:
+            line += f", ESCO {release}"
+        self.sources.append(line)
+
+    def keep(self, csv: CsvFile, frame: pl.DataFrame, known: pl.Expr) -> pl.DataFrame:
+        """The rows of ``frame`` where ``known`` holds; the others are counted as dropped."""
+        kept = frame.filter(known)
+        if kept.height != frame.height:
+            self.dropped[csv.name] = frame.height - kept.height
+        return kept
 
 
-def _language_files(files: dict[str, list[_CsvFile]]) -> list[tuple[str, str]]:
-    """(stem, lang) of every concept/label file present."""
-    found = []
-    for stem in files:
-        match = _LANGUAGE_FILE.match(stem)
-        if match:
-            found.append((stem, match.group(2).lower()))
-    return found
+# --- reading ---------------------------------------------------------------------------------
+def _read_concepts(
+    export: EscoFolder, lang: str, log: _Provenance
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The concepts table, and the base-language frames (their labels and descriptions)."""
+    frames: dict[ConceptKind, pl.DataFrame] = {}
+    for kind, stem in _CONCEPT_STEMS.items():
+        csv = export.require(stem, lang)
+        frame = csv.read(_BASE_COLUMNS[kind], optional=(*_OPTIONAL_TEXT, "code"))
+        duplicated = frame.filter(pl.col("conceptUri").is_duplicated())["conceptUri"]
+        if len(duplicated) or frame["conceptUri"].null_count():
+            what = repr(duplicated[0]) if len(duplicated) else "an empty conceptUri"
+            raise TaxonomyFormatError(f"{csv.name}: {what} appears more than once")
+        frames[kind] = frame
+        log.read(csv, f"{kind} concepts and {lang} labels", frame.height, lang=lang)
+    hierarchy = export.find("skillsHierarchy", lang)
+    codes = None
+    if hierarchy is not None:
+        levels = [f"Level {i} {w}" for i in range(4) for w in ("URI", "code")]
+        frame = hierarchy.read(("Level 0 URI",), optional=levels)
+        codes = _hierarchy_codes(frame)
+        log.read(hierarchy, "skill-group codes", frame.height, lang=lang)
+    concepts = _concepts(frames, codes)
+    duplicated = concepts.filter(pl.col("uri").is_duplicated())["uri"]
+    if len(duplicated):
+        raise TaxonomyFormatError(f"concept URI {duplicated[0]!r} appears in two concept files")
+    return concepts, list(frames.values())
 
 
-def _pick(
-    files: dict[str, list[_CsvFile]], stem: str, lang: str | None, *, required: bool
-) -> _CsvFile | None:
-    """The file for ``stem`` (and ``lang``): the official name, else a versioned or merged one."""
-    base = f"{stem}_{lang}" if lang else stem
-    official = files.get(base.lower(), [])
-    versioned = [
-        csv
-        for key, group in files.items()
-        if re.fullmatch(re.escape(base.lower()) + _VERSION_SUFFIX, key)
-        for csv in group
-    ]
-    merged = files.get(f"{base.lower()}_labels_merged", [])
-    for candidates in (official, versioned, merged):
-        if len(candidates) > 1:
-            raise TaxonomyFormatError(
-                f"ambiguous ESCO files for {base}: {', '.join(c.name for c in candidates)}"
-            )
-        if candidates:
-            return candidates[0]
-    if required:
-        raise TaxonomyFormatError(f"missing required file {base}.csv (or {base}.csv.gz)")
-    return None
+def _read_labels(
+    export: EscoFolder, lang: str, concepts: pl.DataFrame, log: _Provenance
+) -> list[pl.DataFrame]:
+    """The label files of one more language, limited to concepts of the right kind."""
+    frames = []
+    for kind, stem in _CONCEPT_STEMS.items():
+        csv = export.find(stem, lang)
+        if csv is None:
+            continue
+        uris = concepts.filter(pl.col("kind") == kind)["uri"]
+        frame = csv.read(_LABEL_COLUMNS, optional=_OPTIONAL_TEXT)
+        frame = log.keep(csv, frame, pl.col("conceptUri").is_in(uris.implode()))
+        log.read(csv, f"{lang} {kind} labels", frame.height, lang=lang)
+        frames.append(frame)
+    return frames
 
 
-def _read(csv: _CsvFile, required: Sequence[str], *, optional: Sequence[str]) -> pl.DataFrame:
-    """The wanted columns of a CSV file as trimmed strings (empty → null)."""
-    try:
-        frame = pl.read_csv(csv.path, infer_schema=False, encoding="utf8", quote_char='"')
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise TaxonomyFormatError(f"{csv.name}: cannot read as CSV ({exc})") from exc
-    frame = frame.rename({c: c.strip().lstrip("\ufeff").strip() for c in frame.columns})
-    for column in required:
-        if column not in frame.columns:
-            raise TaxonomyFormatError(f"{csv.name}: missing column {column!r}")
-    columns = [*required, *(c for c in optional if c in frame.columns and c not in required)]
-    cleaned = pl.col(columns).str.strip_chars()
-    return frame.select(pl.when(cleaned != "").then(cleaned))
-
-
-def _rows(csv: _CsvFile) -> int:
-    return _read(csv, ("Level 0 URI",), optional=()).height
+def _read_relations(
+    export: EscoFolder, uris: pl.Series, log: _Provenance
+) -> dict[str, pl.DataFrame]:
+    """Each relation file, limited to rows between known concepts."""
+    relations = {}
+    for stem, (subject, obj, relation) in _RELATION_FILES.items():
+        csv = export.require(stem)
+        frame = csv.read((subject, obj) + ((relation,) if relation else ()))
+        if relation is not None:
+            bad = frame.filter(~pl.col(relation).is_in(["essential", "optional"]))[relation]
+            if len(bad):
+                raise TaxonomyFormatError(
+                    f"{csv.name}: column {relation!r} holds {bad[0]!r}; "
+                    "expected essential or optional"
+                )
+        log.read(csv, "relations", frame.height)
+        known = pl.col(subject).is_in(uris.implode()) & pl.col(obj).is_in(uris.implode())
+        relations[stem] = log.keep(csv, frame, known)
+    return relations
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -325,13 +260,8 @@ def _concepts(
     return concepts
 
 
-def _hierarchy_codes(csv: _CsvFile) -> pl.DataFrame:
-    """uri → code of every skill group named in ``skillsHierarchy``."""
-    frame = _read(
-        csv,
-        ("Level 0 URI",),
-        optional=[f"Level {i} {w}" for i in range(4) for w in ("URI", "code")],
-    )
+def _hierarchy_codes(frame: pl.DataFrame) -> pl.DataFrame:
+    """uri → code of every skill group named in the ``skillsHierarchy`` file."""
     parts = [
         frame.select(uri=pl.col(f"Level {i} URI"), hierarchy_code=pl.col(f"Level {i} code"))
         for i in range(4)
@@ -382,45 +312,3 @@ def _isco_fallback(concepts: pl.DataFrame, broader: pl.DataFrame) -> pl.DataFram
         .join(groups, on="isco_group", how="inner")
         .select("uri", "broader_uri")
     )
-
-
-# --- provenance ------------------------------------------------------------------------------
-def _source_notes(root: Path) -> dict[str, str]:
-    """Versions named in ``SOURCE.md``: "" → the main set, else language folder → version.
-
-    A section (``## ...``) that names a language folder such as (`fr/`) gives the first
-    version it mentions to that folder; the first version mentioned in a section naming no
-    folder is the version of the main set.
-    """
-    path = root / "SOURCE.md"
-    if not path.is_file():
-        return {}
-    notes: dict[str, str] = {}
-    for section in re.split(r"^## ", path.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]:
-        version = _VERSION_IN_SOURCE.search(section)
-        if version is None:
-            continue
-        heading = section.splitlines()[0]
-        folders = _FOLDER_IN_HEADING.findall(heading)
-        if folders:
-            for folder in folders:
-                notes.setdefault(folder, f"v{version.group(1)}")
-        elif "" not in notes:
-            notes[""] = f"v{version.group(1)}"
-    return notes
-
-
-def _label_source_note(csv: _CsvFile) -> str:
-    """For a derived label file with a ``labelSource`` column: how many rows from which source."""
-    if not csv.stem.lower().endswith("_labels_merged"):
-        return ""
-    try:
-        counts = (
-            pl.read_csv(csv.path, infer_schema=False, columns=["labelSource"])
-            .group_by("labelSource")
-            .len()
-            .sort("len", "labelSource", descending=[True, False])
-        )
-    except pl.exceptions.PolarsError:
-        return "derived labels"
-    return "derived labels: " + "; ".join(f"{n:,} from {src}" for src, n in counts.iter_rows())
