@@ -18,6 +18,7 @@ from matching.solvers.blocking import count_blocking_pairs
 from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.stable import solve_stable
 from tests.matching.matching_oracle import load_hospital_resident
+from tests.matching.solver_instances import all_matchings, make_graph
 
 
 @dataclass(frozen=True)
@@ -25,26 +26,6 @@ class Market:
     graph: AssignmentGraph
     candidate_prefs: npt.NDArray[np.int64]
     opening_prefs: npt.NDArray[np.int64]
-
-
-def make_graph(
-    n_candidates: int,
-    capacity: list[int],
-    pairs: list[tuple[int, int]],
-    *,
-    score: list[float] | None = None,
-    locked: list[tuple[int, int]] = (),  # type: ignore[assignment]
-) -> AssignmentGraph:
-    pairs = sorted(pairs)
-    n = len(pairs)
-    return AssignmentGraph(
-        n_candidates=n_candidates,
-        capacity=np.array(capacity, dtype=np.int64),
-        cand=np.array([c for c, _ in pairs], dtype=np.int32).reshape(n),
-        opening=np.array([o for _, o in pairs], dtype=np.int32).reshape(n),
-        score=np.array(score if score is not None else [1.0] * n, dtype=np.float64).reshape(n),
-        locked=np.array([p in set(locked) for p in pairs], dtype=np.bool_).reshape(n),
-    )
 
 
 @st.composite
@@ -102,18 +83,6 @@ def test_no_blocking_pair(market: Market) -> None:
     assert_feasible(market.graph, solution)
     assert blocking(market, solution, ties="kept") == 0
     assert blocking(market, solution, ties="broken") == 0
-
-
-def all_matchings(graph: AssignmentGraph) -> list[npt.NDArray[np.int64]]:
-    """Every feasible solution (locks included) of a tiny graph, by enumeration."""
-    options = [[None, *np.flatnonzero(graph.cand == c).tolist()] for c in range(graph.n_candidates)]
-    found = []
-    for pick in itertools.product(*options):
-        edges = np.array(sorted(e for e in pick if e is not None), dtype=np.int64)
-        load = np.bincount(graph.opening[edges], minlength=graph.n_openings)
-        if np.all(load <= graph.capacity) and set(np.flatnonzero(graph.locked)) <= set(edges):
-            found.append(edges)
-    return found
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,0 +1,249 @@
+"""Mode "quotas": maximum total score under minimum / maximum group shares, solved exactly.
+
+A :class:`Quota` bounds the share of a group (e.g. ``gender = f``) among the **placements made**
+in each *scope unit*: the whole programme, each employer, or each opening. For a unit ``u`` with
+edges ``E_u`` and a share written as the fraction ``num/den`` (the nearest fraction with
+``den <= 10**6``, so ``0.3`` is exactly ``3/10``)::
+
+    den * sum_{e in E_u, cand(e) in group} x_e  >=  num * sum_{e in E_u} x_e     (min_share)
+    den * sum_{e in E_u, cand(e) in group} x_e  <=  num * sum_{e in E_u} x_e     (max_share)
+
+Both are linear with integer coefficients, so an integral solution meets them *exactly* (the
+result is re-checked in integers). A unit with no placement meets every quota (0 >= 0): a quota
+never forces a placement, it can only forbid some — :class:`QuotaShare` reports, per quota, the
+placements in its scope with and without the quotas and the units the quotas left empty, so
+such a collapse is visible. Without locks the empty solution meets every quota, so only locked
+pairs can make quotas unreachable; then ``UnreachableQuotaError`` is raised with a diagnosis
+per quota (see :mod:`matching.solvers.quota_diagnosis`).
+
+The MILP (scipy's HiGHS, sparse constraint matrix) maximises total score subject to one
+placement per candidate, ``capacity`` per opening, locked edges fixed to 1 and the quota rows;
+``mip_rel_gap=0``. With ``time_limit`` set and reached, the best solution found is returned with
+``QuotaResult.optimal == False`` and its proven ``gap``; reached before any solution, it raises
+:class:`QuotaTimeLimitError`. The price of fairness is measured against
+``matching.solvers.optimal.solve_optimal`` when installed, else against the same MILP without
+quota rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from matching.errors import MatchingError
+from matching.solvers.graph import AssignmentGraph, Solution
+from matching.solvers.locks import residual_capacity
+from matching.solvers.quota_diagnosis import UnreachableQuotaError, diagnose
+from matching.solvers.quota_spec import GroupColumn, Quota, as_fraction, quota_units
+
+__all__ = ["QuotaResult", "QuotaShare", "QuotaTimeLimitError", "solve_with_quotas"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+class QuotaTimeLimitError(MatchingError):
+    """The time limit passed before the MILP found any solution meeting the quotas."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaShare:
+    """How one quota came out. Shares are over units with at least one placement."""
+
+    quota: Quota
+    lowest_share: float | None  # None: no unit has a placement
+    highest_share: float | None
+    placements: int  # in the quota's scope, with the quotas ...
+    placements_without: int  # ... and in the unconstrained optimum
+    emptied_units: int  # units placed in without the quotas, empty with them
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaResult:
+    solution: Solution  # solver "quotas"
+    unconstrained: Solution  # the optimum without quotas (same graph, same locks)
+    shares: tuple[QuotaShare, ...]
+    optimal: bool  # False only when the time limit stopped HiGHS first
+    gap: float  # HiGHS's relative gap of ``solution`` (0.0 when optimal)
+
+    @property
+    def price_of_fairness(self) -> float:
+        """Total score given up for the quotas: unconstrained minus constrained, never < 0."""
+        return max(0.0, self.unconstrained.total - self.solution.total)
+
+
+def solve_with_quotas(
+    graph: AssignmentGraph,
+    *,
+    groups: Mapping[str, GroupColumn],
+    quotas: Sequence[Quota],
+    employer: npt.NDArray[np.integer] | None = None,
+    time_limit: float | None = None,
+) -> QuotaResult:
+    """Maximum total score meeting every quota; see the module docstring for the model.
+
+    ``groups`` maps each quota's ``group`` to a :class:`GroupColumn`; ``employer`` (one int per
+    opening) is required by employer-scope quotas. Raises ``UnreachableQuotaError`` (an
+    ``InfeasibleError``) with diagnoses when locked pairs make a quota unreachable.
+    """
+    residual_capacity(graph)  # locks that conflict among themselves are not a quota matter
+    members = _members(graph, groups, quotas)
+    rows = [_quota_rows(graph, q, members[i], employer=employer) for i, q in enumerate(quotas)]
+    found = _solve_milp(graph, extra_rows=rows, time_limit=time_limit)
+    if found is None:
+        raise UnreachableQuotaError(
+            diagnose(graph, groups=groups, quotas=quotas, employer=employer)
+        )
+    chosen, optimal, gap = found
+    solution = Solution(edges=chosen, total=float(graph.score[chosen].sum()), solver="quotas")
+    unconstrained = _unconstrained(graph)
+    shares = tuple(
+        _check_share(graph, q, members[i], solution, unconstrained, employer=employer)
+        for i, q in enumerate(quotas)
+    )
+    return QuotaResult(solution, unconstrained, shares, optimal=optimal, gap=gap)
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def _members(
+    graph: AssignmentGraph, groups: Mapping[str, GroupColumn], quotas: Sequence[Quota]
+) -> list[npt.NDArray[np.bool_]]:
+    out = []
+    for quota in quotas:
+        column = groups.get(quota.group)
+        if column is None:
+            raise ValueError(f"{quota}: no group column {quota.group!r} in groups")
+        if column.codes.shape != (graph.n_candidates,):
+            raise ValueError(
+                f"group {quota.group!r}: codes must have shape ({graph.n_candidates},), "
+                f"got {column.codes.shape}"
+            )
+        out.append(column.members(quota.value)[graph.cand])
+    return out
+
+
+def _quota_rows(
+    graph: AssignmentGraph,
+    quota: Quota,
+    in_group: npt.NDArray[np.bool_],
+    *,
+    employer: npt.NDArray[np.integer] | None,
+) -> tuple[sp.csr_array, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Rows ``lb <= A x <= ub`` of one quota, one per unit and bound (integer coefficients)."""
+    unit_ids, unit = np.unique(quota_units(graph, quota, employer=employer), return_inverse=True)
+    n_units, edge = unit_ids.shape[0], np.arange(graph.n_edges)
+    blocks, lower, upper = [], [], []
+    for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
+        if share is None:
+            continue
+        frac = as_fraction(share)
+        coef = np.where(in_group, frac.denominator - frac.numerator, -frac.numerator)
+        blocks.append(
+            sp.csr_array((coef.astype(np.float64), (unit, edge)), shape=(n_units, graph.n_edges))
+        )
+        lower.append(np.full(n_units, 0.0 if is_min else -np.inf))
+        upper.append(np.full(n_units, np.inf if is_min else 0.0))
+    return sp.csr_array(sp.vstack(blocks)), np.concatenate(lower), np.concatenate(upper)
+
+
+def _solve_milp(
+    graph: AssignmentGraph,
+    *,
+    extra_rows: Sequence[
+        tuple[sp.csr_array, npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    ] = (),
+    time_limit: float | None = None,
+) -> tuple[IntArray, bool, float] | None:
+    """(chosen edges, proven optimal, gap), or None when infeasible."""
+    n = graph.n_edges
+    if n == 0:  # nothing to place: every quota holds vacuously
+        return np.empty(0, dtype=np.int64), True, 0.0
+    edge = np.arange(n)
+    ones = np.ones(n)
+    cand_rows = sp.csr_array((ones, (graph.cand, edge)), shape=(graph.n_candidates, n))
+    open_rows = sp.csr_array((ones, (graph.opening, edge)), shape=(graph.n_openings, n))
+    blocks = [cand_rows, open_rows, *(rows for rows, _, _ in extra_rows)]
+    lower = [np.full(graph.n_candidates, -np.inf), np.full(graph.n_openings, -np.inf)]
+    upper = [np.ones(graph.n_candidates), graph.capacity.astype(np.float64)]
+    lower += [lb for _, lb, _ in extra_rows]
+    upper += [ub for _, _, ub in extra_rows]
+    # HiGHS presolve spends minutes on these assignment-shaped models for no reduction.
+    options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    result = milp(
+        -graph.score,
+        integrality=np.ones(n, dtype=np.int8),
+        bounds=Bounds(graph.locked.astype(np.float64), ones),
+        constraints=LinearConstraint(
+            sp.csr_array(sp.vstack(blocks)), np.concatenate(lower), np.concatenate(upper)
+        ),
+        options=options,
+    )
+    if result.status == 2:
+        return None
+    if result.x is None:
+        if result.status == 1:
+            raise QuotaTimeLimitError(f"no solution within the time limit ({time_limit} s)")
+        raise MatchingError(f"HiGHS failed: {result.message}")
+    chosen = np.flatnonzero(result.x > 0.5).astype(np.int64)
+    optimal = result.status == 0
+    gap = 0.0 if optimal else float(result.mip_gap)
+    return chosen, optimal, gap
+
+
+def _unconstrained(graph: AssignmentGraph) -> Solution:
+    try:
+        solve_optimal = import_module("matching.solvers.optimal").solve_optimal
+    except (ImportError, AttributeError):
+        found = _solve_milp(graph)
+        if found is None:  # residual_capacity() accepted the locks, so this cannot happen
+            raise MatchingError("the problem without quotas is infeasible") from None
+        chosen = found[0]
+        return Solution(edges=chosen, total=float(graph.score[chosen].sum()), solver="milp")
+    baseline: Solution = solve_optimal(graph)
+    return baseline
+
+
+# --- the check -----------------------------------------------------------------------------
+
+
+def _check_share(
+    graph: AssignmentGraph,
+    quota: Quota,
+    in_group: npt.NDArray[np.bool_],
+    solution: Solution,
+    unconstrained: Solution,
+    *,
+    employer: npt.NDArray[np.integer] | None,
+) -> QuotaShare:
+    """Re-check ``quota`` on ``solution`` in integers (raise if HiGHS's answer breaks it)."""
+    unit = quota_units(graph, quota, employer=employer)
+    n_units = int(unit.max()) + 1 if unit.size else 0
+    placed = np.bincount(unit[solution.edges], minlength=n_units)
+    placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
+    before = np.bincount(unit[unconstrained.edges], minlength=n_units)
+    for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
+        if share is None:
+            continue
+        frac = as_fraction(share)
+        lhs, rhs = frac.denominator * placed_g, frac.numerator * placed
+        if np.any(lhs < rhs) if is_min else np.any(lhs > rhs):
+            raise MatchingError(f"{quota}: the MILP solution breaks the quota (solver tolerance)")
+    used = placed > 0
+    ratio = placed_g[used] / placed[used]
+    return QuotaShare(
+        quota=quota,
+        lowest_share=float(ratio.min()) if ratio.size else None,
+        highest_share=float(ratio.max()) if ratio.size else None,
+        placements=int(placed.sum()),
+        placements_without=int(before.sum()),
+        emptied_units=int(np.count_nonzero((before > 0) & ~used)),
+    )
