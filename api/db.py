@@ -4,7 +4,8 @@ SQLite (the default, a file) is set up for a multi-threaded web server: WAL jour
 keys enforced, a busy timeout, and write transactions begun with ``BEGIN IMMEDIATE`` so that two
 writers queue on the lock up-front instead of failing half-way with "database is locked". This
 is the pysqlite recipe from the SQLAlchemy SQLite dialect docs: the driver's own transaction
-handling is switched off and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself.
+handling is switched off and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself. Within one
+process, writers also queue on a lock first, so that they are served without starvation.
 
 PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 
@@ -15,12 +16,14 @@ from ``write_session(engine)`` begins immediately, one from ``read_session(engin
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
@@ -30,6 +33,8 @@ SessionMode = Literal["read", "write"]
 
 #: Execution option carried by connections of write sessions.
 _WRITE_OPTION = "mobility_match_write"
+#: Key in a connection's ``info`` while it holds its engine's writer lock.
+_HOLDS_WRITER_LOCK = "mobility_match_holds_writer_lock"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -66,10 +71,32 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         finally:
             cursor.close()
 
+    # Writers of this process queue on a lock (blocking, no polling) before they queue on the
+    # database's (SQLite's busy handler polls with growing sleeps, so under load a waiter can
+    # starve past the timeout while newcomers get in first).
+    writer_lock = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if not connection.get_execution_options().get(_WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not writer_lock.acquire(timeout=busy_timeout_ms / 1000):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        connection.info[_HOLDS_WRITER_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _release(connection: Connection) -> None:
+        if connection.info.pop(_HOLDS_WRITER_LOCK, False):
+            writer_lock.release()
 
 
 @contextmanager

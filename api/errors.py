@@ -15,7 +15,7 @@ import traceback
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -125,7 +125,7 @@ class ErrorResponse(BaseModel):
 
 
 class ValidationProblem(BaseModel):
-    loc: list[str | int] = Field(max_length=16)
+    loc: list[Annotated[str, Field(max_length=200)] | int] = Field(max_length=16)
     msg: str = Field(max_length=1000)
     type: str = Field(max_length=100)
 
@@ -202,7 +202,7 @@ async def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s", type(exc).__name__)
+    logger.warning("database unavailable: %s %s", type(exc).__name__, exc)
     return _error(503, "the database is busy or unavailable; retry", {"Retry-After": "1"})
 
 

@@ -57,8 +57,9 @@ def create_candidate(
         texts=_texts(candidate),
         normaliser=normaliser,
     )
+    public = _public(session, [candidate])[0]  # read before commit: one transaction
     session.commit()
-    return _public(session, [candidate])[0]
+    return public
 
 
 @router.get("")
@@ -125,8 +126,9 @@ def update_candidate(
             texts=_texts(candidate),
             normaliser=normaliser,
         )
+    public = _public(session, [candidate])[0]  # read before commit: one transaction
     session.commit()
-    return _public(session, [candidate])[0]
+    return public
 
 
 @router.delete("/{candidate_id}", status_code=204, response_class=Response)

@@ -53,8 +53,9 @@ def create_opening(
     normalise_into(
         session, kind="opening", owner_id=opening.id, texts=_texts(opening), normaliser=normaliser
     )
+    public = _public(session, [opening])[0]  # read before commit: one transaction
     session.commit()
-    return _public(session, [opening])[0]
+    return public
 
 
 @router.get("")
@@ -112,8 +113,9 @@ def update_opening(
             texts=_texts(opening),
             normaliser=normaliser,
         )
+    public = _public(session, [opening])[0]  # read before commit: one transaction
     session.commit()
-    return _public(session, [opening])[0]
+    return public
 
 
 @router.delete("/{opening_id}", status_code=204, response_class=Response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,22 +38,47 @@ def test_foreign_keys_are_enforced(sqlite_engine: Engine) -> None:
 
 
 def test_a_write_session_takes_the_write_lock_at_its_first_statement(
-    sqlite_engine: Engine,
+    sqlite_engine: Engine, tmp_path: Path
 ) -> None:
     """Two writers queue at BEGIN (and the second times out), instead of both reading and the
-    second failing at its first write; readers are never blocked (WAL)."""
+    second failing at its first write; readers are never blocked (WAL). Within a process the
+    writers queue on the engine's lock; across processes (here: another engine), on SQLite's."""
+    other_process = create_db_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", busy_timeout_ms=50)
     with open_session(sqlite_engine, mode="write") as first:
         first.connection().exec_driver_sql("SELECT 1")
         with open_session(sqlite_engine, mode="read") as reader:
             count = reader.connection().exec_driver_sql("SELECT count(*) FROM candidates")
             assert count.scalar() == 0
-        with (
-            open_session(sqlite_engine, mode="write") as second,
-            pytest.raises(OperationalError, match="locked"),
-        ):
-            second.connection().exec_driver_sql("SELECT 1")
-    with open_session(sqlite_engine, mode="write") as third:  # released at the end of `first`
-        third.connection().exec_driver_sql("SELECT 1")
+        for engine in (sqlite_engine, other_process):
+            with (
+                open_session(engine, mode="write") as second,
+                pytest.raises(OperationalError, match="locked"),
+            ):
+                second.connection().exec_driver_sql("SELECT 1")
+    for engine in (sqlite_engine, other_process):  # released at the end of `first`
+        with open_session(engine, mode="write") as third:
+            third.connection().exec_driver_sql("SELECT 1")
+    other_process.dispose()
+
+
+def test_writers_of_one_process_take_turns(sqlite_engine: Engine) -> None:
+    """Many threads writing at once through one engine all succeed, none lost."""
+    engine = create_db_engine(str(sqlite_engine.url), busy_timeout_ms=5_000)
+
+    def write(i: int) -> None:
+        with open_session(engine, mode="write") as session:
+            session.connection().exec_driver_sql(
+                "INSERT INTO organisations (name, kind, created_at) "
+                f"VALUES ('o{i}', 'agency', '2026')"
+            )
+            session.commit()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(write, range(200)))
+    with open_session(engine, mode="read") as session:
+        count = session.connection().exec_driver_sql("SELECT count(*) FROM organisations")
+        assert count.scalar() == 200
+    engine.dispose()
 
 
 def test_uncommitted_writes_are_rolled_back(sqlite_engine: Engine) -> None:
