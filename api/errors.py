@@ -202,7 +202,7 @@ async def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 async def _operational_error(_request: Request, exc: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s %s", type(exc).__name__, exc)
+    logger.warning("database unavailable: %s", type(exc).__name__)
     return _error(503, "the database is busy or unavailable; retry", {"Retry-After": "1"})
 
 
