@@ -59,7 +59,7 @@ class UnsupportedLanguageError(TaxonomyError, ValueError):
 class _Profile:
     """The model as a matrix: ``table[rows[feature], column_of_language]`` is a log-probability.
 
-    A feature absent from one language's profile holds that language's floor. Posteriors are
+    Every kept feature has a (smoothed) log-probability in every language. Posteriors are
     ``softmax(log_likelihood / temperature)``; the temperature is fitted by the builder on a
     validation fold so that probabilities are not the raw, over-confident naive-Bayes ones.
     """
@@ -75,23 +75,17 @@ class _Profile:
 
 
 def _profile_from_raw(raw: Mapping[str, Any]) -> _Profile:
-    """Build the matrix form from the JSON form written by ``benchmarks.build_langprofile``."""
-    languages = tuple(sorted(raw["languages"]))
-    rows: dict[str, int] = {}
-    for lang in languages:
-        for feature in raw["languages"][lang]["logp"]:
-            rows.setdefault(feature, len(rows))
-    table = np.empty((len(rows), len(languages)), dtype=np.float64)
-    for col, lang in enumerate(languages):
-        entry = raw["languages"][lang]
-        table[:, col] = float(entry["floor"])
-        for feature, value in entry["logp"].items():
-            table[rows[feature], col] = float(value)
+    """Build the matrix form from the JSON form written by ``benchmarks.build_langprofile``:
+    ``languages`` (codes) and ``features`` (feature → one log-probability per language, stored
+    as integers ``round(logp * scale)``)."""
+    features: Mapping[str, Sequence[float]] = raw["features"]
+    rows = {feature: i for i, feature in enumerate(features)}
+    table = np.array(list(features.values()), dtype=np.float64) / float(raw.get("scale", 1))
     table.setflags(write=False)
     return _Profile(
         ngram_max=int(raw["ngram_max"]),
         temperature=float(raw.get("temperature", 1.0)),
-        languages=languages,
+        languages=tuple(raw["languages"]),
         rows=rows,
         table=table,
     )
