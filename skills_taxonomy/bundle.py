@@ -19,19 +19,13 @@ from pathlib import Path
 import polars as pl
 
 from skills_taxonomy.errors import TaxonomyFormatError
+from skills_taxonomy.tables import SCHEMAS
 
 __all__ = ["BUNDLE_FORMAT", "BUNDLE_FORMAT_VERSION", "TABLE_NAMES", "read_bundle", "write_bundle"]
 
 BUNDLE_FORMAT = "mobility-match/esco-taxonomy"
 BUNDLE_FORMAT_VERSION = 1
-TABLE_NAMES = (
-    "concepts",
-    "labels",
-    "descriptions",
-    "broader",
-    "occupation_skills",
-    "skill_relations",
-)
+TABLE_NAMES = tuple(SCHEMAS)
 _META = "meta.json"
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _ZSTD_LEVEL = 17

@@ -26,19 +26,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import polars as pl
 
 from skills_taxonomy import bundle
 from skills_taxonomy.errors import TaxonomyFormatError, UnknownConceptError
-
-ConceptKind = Literal["skill", "occupation", "isco_group", "skill_group"]
-LabelType = Literal["preferred", "alternative", "hidden"]
-Relation = Literal["essential", "optional"]
+from skills_taxonomy.tables import (
+    CONCEPT_KINDS,
+    LABEL_TYPES,
+    RELATIONS,
+    SCHEMAS,
+    ConceptKind,
+    LabelType,
+    Relation,
+    check_tables,
+)
 
 __all__ = [
     "BUNDLED_PATH",
+    "CONCEPT_KINDS",
+    "LABEL_TYPES",
+    "RELATIONS",
     "Concept",
     "ConceptKind",
     "Label",
@@ -50,35 +59,6 @@ __all__ = [
 #: The compact copy that ships inside the package (written by ``mobility-match taxonomy build``).
 BUNDLED_PATH = Path(__file__).parent / "data" / "esco.zip"
 
-CONCEPT_KINDS: tuple[ConceptKind, ...] = get_args(ConceptKind)
-LABEL_TYPES: tuple[LabelType, ...] = get_args(LabelType)
-RELATIONS: tuple[Relation, ...] = get_args(Relation)
-
-#: Column order of each table, as documented above.
-SCHEMAS: dict[str, tuple[str, ...]] = {
-    "concepts": ("uri", "kind", "code", "isco_group", "skill_type", "reuse_level"),
-    "labels": ("uri", "lang", "label_type", "text"),
-    "descriptions": ("uri", "lang", "text"),
-    "broader": ("uri", "broader_uri"),
-    "occupation_skills": ("occupation_uri", "skill_uri", "relation"),
-    "skill_relations": ("skill_uri", "related_uri", "relation"),
-}
-#: Columns that may hold nulls; every other column must be filled.
-_NULLABLE = frozenset({"code", "isco_group", "skill_type", "reuse_level"})
-#: Columns that must hold a known concept URI.
-_URI_COLUMNS: dict[str, tuple[str, ...]] = {
-    "labels": ("uri",),
-    "descriptions": ("uri",),
-    "broader": ("uri", "broader_uri"),
-    "occupation_skills": ("occupation_uri", "skill_uri"),
-    "skill_relations": ("skill_uri", "related_uri"),
-}
-_ALLOWED: dict[tuple[str, str], tuple[str, ...]] = {
-    ("concepts", "kind"): CONCEPT_KINDS,
-    ("labels", "label_type"): LABEL_TYPES,
-    ("occupation_skills", "relation"): RELATIONS,
-    ("skill_relations", "relation"): RELATIONS,
-}
 _LABEL_RANK = {label_type: rank for rank, label_type in enumerate(LABEL_TYPES)}
 
 
@@ -98,36 +78,6 @@ class Label:
     lang: str
     label_type: LabelType
     text: str
-
-
-def conform_table(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with exactly the documented columns of table ``name``, in order, as strings.
-
-    Raises ``TaxonomyFormatError`` naming the table and column when one is missing, is not a
-    string column, holds a null where none is allowed, or holds a value outside its set.
-    """
-    columns = SCHEMAS[name]
-    for column in columns:
-        if column not in frame.columns:
-            raise TaxonomyFormatError(f"table {name!r}: missing column {column!r}")
-        dtype = frame.schema[column]
-        if dtype not in (pl.String, pl.Null):
-            raise TaxonomyFormatError(
-                f"table {name!r}: column {column!r} must hold strings, got {dtype}"
-            )
-    table = frame.select(pl.col(c).cast(pl.String) for c in columns)
-    for column in columns:
-        if column not in _NULLABLE and table[column].null_count():
-            raise TaxonomyFormatError(f"table {name!r}: column {column!r} holds nulls")
-        allowed = _ALLOWED.get((name, column))
-        if allowed is not None:
-            bad = table.filter(~pl.col(column).is_in(allowed))[column]
-            if len(bad):
-                raise TaxonomyFormatError(
-                    f"table {name!r}: column {column!r} holds {bad[0]!r}; expected one of "
-                    f"{', '.join(allowed)}"
-                )
-    return table
 
 
 class Taxonomy:
@@ -157,29 +107,16 @@ class Taxonomy:
             "occupation_skills": occupation_skills,
             "skill_relations": skill_relations,
         }
-        self._tables = {name: conform_table(name, frame) for name, frame in tables.items()}
+        self._tables = check_tables(tables)
         self.version = version
         self.sources: tuple[str, ...] = tuple(sources)
         self.dropped: dict[str, int] = dict(sorted((dropped or {}).items()))
 
         table = self._tables["concepts"]
-        uris: list[str] = table["uri"].to_list()
-        self._row: dict[str, int] = {uri: row for row, uri in enumerate(uris)}
-        if len(self._row) != len(uris):
-            duplicate = table.filter(pl.col("uri").is_duplicated())["uri"][0]
-            raise TaxonomyFormatError(f"table 'concepts': URI {duplicate!r} appears twice")
+        self._row: dict[str, int] = {uri: row for row, uri in enumerate(table["uri"].to_list())}
         self._columns: dict[str, list[str | None]] = {
             column: table[column].to_list() for column in SCHEMAS["concepts"][1:]
         }
-        known = table["uri"]
-        for name, uri_columns in _URI_COLUMNS.items():
-            for column in uri_columns:
-                unknown = self._tables[name].filter(~pl.col(column).is_in(known.implode()))[column]
-                if len(unknown):
-                    raise TaxonomyFormatError(
-                        f"table {name!r}: column {column!r} refers to {unknown[0]!r}, "
-                        "which is not in 'concepts'"
-                    )
 
     # --- loading ---------------------------------------------------------------------------
     @classmethod
@@ -266,6 +203,10 @@ class Taxonomy:
 
     def kind_of(self, uri: str) -> ConceptKind:
         return self._columns["kind"][self._check(uri)]  # type: ignore[return-value]
+
+    def uri_for_code(self, code: str, *, kind: ConceptKind) -> str | None:
+        """The URI of the concept of ``kind`` with this code (e.g. ISCO "7212"), or None."""
+        return self._by_code.get((kind, code))
 
     def uris(self, kind: ConceptKind) -> tuple[str, ...]:
         """All URIs of one kind, sorted (stable order for matrix indices)."""
@@ -391,6 +332,15 @@ class Taxonomy:
     def _uris_by_kind(self) -> dict[str, tuple[str, ...]]:
         grouped = _group(self.concepts, "kind", "uri")
         return {kind: tuple(sorted(uris)) for kind, uris in grouped.items()}
+
+    @cached_property
+    def _by_code(self) -> dict[tuple[str, str], str]:
+        """(kind, code) → URI; a code held by several concepts of a kind maps to the first."""
+        found: dict[tuple[str, str], str] = {}
+        for uri, kind, code in _columns(self.concepts.drop_nulls("code"), "uri", "kind", "code"):
+            if (kind, code) not in found or uri < found[kind, code]:
+                found[kind, code] = uri
+        return found
 
     @cached_property
     def _index_by_kind(self) -> dict[str, dict[str, int]]:

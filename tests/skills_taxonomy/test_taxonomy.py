@@ -79,6 +79,13 @@ def test_concept_lookup(taxonomy: Taxonomy) -> None:
     assert len(taxonomy) == 12
 
 
+def test_uri_for_code(taxonomy: Taxonomy) -> None:
+    assert taxonomy.uri_for_code("7212", kind="isco_group") == C7212
+    assert taxonomy.uri_for_code("7212.1", kind="occupation") == O_WELDER
+    assert taxonomy.uri_for_code("S6", kind="skill_group") == G_METAL
+    assert taxonomy.uri_for_code("7212", kind="occupation") is None
+
+
 def test_uris_are_sorted_per_kind_and_index_follows_them(taxonomy: Taxonomy) -> None:
     assert taxonomy.uris("skill") == (S_METAL, S_ODD, S_WELD)
     assert taxonomy.uris("isco_group") == (C7, C72, C721, C7212)
@@ -304,6 +311,7 @@ def test_bundled_welder(bundled: Taxonomy) -> None:
     assert bundled.description(WELDER) and bundled.description(WELDER, lang="fr")
     essential = bundled.occupation_skills_of(WELDER, relation="essential")
     assert essential and all(bundled.kind_of(s) == "skill" for s in essential)
+    assert bundled.uri_for_code("7212", kind="isco_group") in bundled.broader(WELDER)
     isco = [a for a in bundled.ancestors(WELDER) if bundled.kind_of(a) == "isco_group"]
     assert [bundled.concept(a).code for a in isco] == ["7212", "721", "72", "7"]
 
