@@ -40,6 +40,7 @@ from skills_taxonomy.cefr_tables import (
     LEVEL_KEYWORDS,
     NOT_A_LANGUAGE_LEVEL,
     SCORE_BANDS,
+    SCORE_FILLERS,
 )
 from skills_taxonomy.errors import TaxonomyError
 from skills_taxonomy.language_names import LanguageMention, find_language_mentions
@@ -166,7 +167,7 @@ def _rules() -> _Rules:
                 rf"(?:[\s:\-]*(?:niveau|level|stufe|nivel|livello)?[\s:\-]*(?P<code>{_CODE_RE}))?"
             )
         elif kind in SCORE_BANDS:
-            suffix = r"(?:[\s:\-]*(?:score|band|note|ibt|itp|pbt|academic|general|total))*"
+            suffix = rf"(?:[\s:\-]*(?:{'|'.join(SCORE_FILLERS)}))*"
             suffix += rf"(?:[\s:\-]*(?:niveau|level)?[\s:\-]*(?P<code>{_CODE_RE})"
             suffix += r"|[\s:\-]*(?P<score>\d{1,3}(?:[.,]\d)?)(?!\d))?"
         else:
@@ -337,23 +338,28 @@ def _parse_line(text: str) -> tuple[LanguageLevel, ...]:
     mentions = find_language_mentions(text)
     keyword_at = [offsets[m.start()] for m in _rules().keywords.finditer(folded)]
     results: list[LanguageLevel] = []
-    waiting: list[int] = []  # results of the previous clause: a language still without a level
+    waiting: list[int] = []  # bare languages (no level yet) of the clauses just before
     for start, end in _clauses(text, evidence):
         langs = [m for m in mentions if start <= m.start < end]
         evs = [e for e in evidence if start <= e.start < end]
         has_keyword = bool(waiting) or any(start <= k < end for k in keyword_at)
         found = _read_clause(text, langs, evs, has_keyword)
         if waiting and len(found) == 1 and found[0].language is None:
-            # "Anglais, niveau B2": a bare level right after a bare language completes it.
+            # "Anglais, niveau B2": a bare level right after bare languages completes them.
             for i in waiting:
                 results[i] = _merge(text, results[i], found[0])
             waiting = []
             continue
-        waiting = [
-            len(results) + i
-            for i, r in enumerate(found)
-            if r.language is not None and r.level is None
-        ]
+        if found and all(r.language is not None and r.level is None for r in found):
+            waiting += range(len(results), len(results) + len(found))
+            results.extend(found)
+            continue
+        shared = [r for r in found if r.level is not None and ":" in r.evidence]
+        if waiting and shared:
+            # "Kabyle, arabe, français : couramment": a list closed by "language : level".
+            for i in waiting:
+                results[i] = _merge(text, results[i], shared[0])
+        waiting = []
         results.extend(found)
     return tuple(results)
 

@@ -39,6 +39,7 @@ __all__ = [
     "LEVEL_KEYWORDS",
     "NOT_A_LANGUAGE_LEVEL",
     "SCORE_BANDS",
+    "SCORE_FILLERS",
 ]
 
 _Level = Literal["A1", "A2", "B1", "B2", "C1", "C2", "native"]
@@ -100,6 +101,12 @@ SCORE_BANDS: Mapping[str, tuple[tuple[tuple[float, _Level], ...], float, float]]
         ),
     }
 )
+
+#: Words that may stand between a test name and its score ("IELTS General Training band 5.5").
+SCORE_FILLERS: tuple[str, ...] = (
+    "score", "band", "note", "ibt", "itp", "pbt", "academic", "general", "training", "overall",
+    "total", "listening and reading", "l&r", "global",
+)  # fmt: skip
 
 #: Grade kind → (folded grade as written after the certificate name, level).
 GRADES: Mapping[str, tuple[tuple[str, _Level], ...]] = MappingProxyType(
@@ -167,7 +174,8 @@ DESCRIPTORS: tuple[tuple[str, str, _Level, float, bool], ...] = (
     ("advanced", r"advanced|avance|avancee|avanzado|avanzada|avanzato|fortgeschritten", "C1",
      0.65, True),
     ("very good", r"very[\s\-]+good|tres[\s\-]+bon(?:[\s\-]+niveau)?|excellent|sehr[\s\-]+gut"
-     r"(?:e[\s\-]+kenntnisse)?|ottimo|ottima|excelente|muy[\s\-]+bueno", "C1", 0.6, True),
+     r"(?:e[\s\-]+kenntnisse)?|ottimo|ottima|excelente|muy[\s\-]+bueno|tres[\s\-]+bien",
+     "C1", 0.6, True),
     ("proficient", r"proficient|proficiency", "C1", 0.6, True),
     ("nivel alto", r"nivel[\s\-]+alto", "C1", 0.6, False),
     ("متقدم / ممتاز / بطلاقة", _AR + r"(?:متقدم|ممتاز|طلاقه|طليق)ه?|جيد[\s\-]+جدا", "C1", 0.65,
@@ -181,7 +189,7 @@ DESCRIPTORS: tuple[tuple[str, str, _Level, float, bool], ...] = (
      "B2", 0.65, False),
     ("good", r"good|bon[\s\-]+niveau|bonne[\s\-]+maitrise|bonnes?[\s\-]+connaissances?|bon"
      r"|gute[\s\-]+kenntnisse|gut|buono|buona|bueno|buen[\s\-]+nivel|working[\s\-]+knowledge"
-     r"|operationnel|maitrise|upper[\s\-]+intermediate|intermediaire[\s\-]+superieur",
+     r"|operationnel|maitrise|upper[\s\-]+intermediate|intermediaire[\s\-]+superieur|bien",
      "B2", 0.6, True),
     ("جيد", _AR + r"جيد(?:ه)?", "B2", 0.6, True),
     # B1

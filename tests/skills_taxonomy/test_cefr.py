@@ -227,3 +227,21 @@ def test_language_then_code_is_read_exactly(level: str, name: str) -> None:
 @given(st.sampled_from(CEFR_LEVELS), st.sampled_from(CEFR_LEVELS))
 def test_rank_is_consistent_with_order(a: str, b: str) -> None:
     assert (cefr_rank(a) < cefr_rank(b)) == (CEFR_LEVELS.index(a) < CEFR_LEVELS.index(b))
+
+
+def test_list_closed_by_language_colon_level_shares_the_level() -> None:
+    assert pairs("Kabyle, arabe, français : parlés couramment") == [
+        ("zgh", "C1"),
+        ("ar", "C1"),
+        ("fr", "C1"),
+    ]
+    # Without the colon the reading is "English (level unknown), German B1".
+    assert pairs("Anglais, Allemand B1") == [("en", None), ("de", "B1")]
+
+
+def test_ielts_test_variant_between_name_and_band() -> None:
+    assert pairs("IELTS General Training band 5.5") == [("en", "B2")]
+
+
+def test_tres_bien_is_very_good() -> None:
+    assert pairs("Langue française : très bien") == [("fr", "C1")]
