@@ -9,7 +9,10 @@ Method
   Per-language log-probabilities come from ``data/langprofile.json``, built by
   ``python -m benchmarks.build_langprofile`` from ESCO labels (en, fr, de, es occupation and skill
   labels; split by concept so that a held-out fifth measures accuracy) plus a hand-written
-  Italian seed list (ESCO has no Italian file here). The profile is loaded lazily, once.
+  Italian seed list (ESCO has no Italian file here), Dirichlet-smoothed towards the languages'
+  mean distribution; the posterior is tempered (``softmax(log-likelihood / T)``, T fitted on a
+  validation fold) so that ``language_scores`` is calibrated. The profile is loaded lazily, once.
+  Accuracy and calibration: ``benchmarks/RESULTS_langdetect.md``.
 * A feature that no language of the profile knows carries no evidence and is skipped; ties,
   texts made only of unknown features and texts made only of short all-caps words (acronyms
   such as ``TIG``, ``BTS``) give ``None``.
