@@ -100,7 +100,7 @@ def import_esco(
             if description_languages is None or lang in description_languages:
                 description_frames.append(_descriptions(frame, lang))
 
-    relations = _read_relations(export, concepts["uri"], log)
+    relations = _read_relations(export, base_language, concepts["uri"], log)
     broader = pl.concat(
         [
             relations[stem].select(uri="conceptUri", broader_uri="broaderUri")
@@ -207,12 +207,20 @@ def _read_labels(
 
 
 def _read_relations(
-    export: EscoFolder, uris: pl.Series, log: _Provenance
+    export: EscoFolder, lang: str, uris: pl.Series, log: _Provenance
 ) -> dict[str, pl.DataFrame]:
-    """Each relation file, limited to rows between known concepts."""
+    """Each relation file, limited to rows between known concepts.
+
+    The language-independent name (``occupationSkillRelations``) is looked for first, then the
+    name the per-language downloads use (``occupationSkillRelations_en``, with label columns).
+    """
     relations = {}
     for stem, (subject, obj, relation) in _RELATION_FILES.items():
-        csv = export.require(stem)
+        csv = export.find(stem) or export.find(stem, lang)
+        if csv is None:
+            raise TaxonomyFormatError(
+                f"missing required file {stem}.csv (or {stem}.csv.gz, {stem}_{lang}.csv)"
+            )
         frame = csv.read((subject, obj) + ((relation,) if relation else ()))
         if relation is not None:
             bad = frame.filter(~pl.col(relation).is_in(["essential", "optional"]))[relation]

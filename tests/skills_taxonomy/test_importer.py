@@ -205,6 +205,15 @@ def test_a_missing_required_file_is_named(export: Path, name: str) -> None:
         import_esco(export)
 
 
+def test_relation_files_may_carry_the_language_suffix(export: Path) -> None:
+    shutil.move(
+        export / "occupationSkillRelations.csv.gz", export / "occupationSkillRelations_en.csv.gz"
+    )
+    taxonomy = import_esco(export)
+    assert taxonomy.occupation_skills.height == 3
+    assert "occupationSkillRelations_en.csv.gz" in taxonomy.dropped
+
+
 def test_the_hierarchy_file_is_optional(export: Path) -> None:
     (export / "skillsHierarchy_en.csv").unlink()
     assert import_esco(export).concept(G_METAL).code is None
