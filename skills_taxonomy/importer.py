@@ -8,7 +8,9 @@ one value per line inside a quoted field.
   ``occupations_en``, ``ISCOGroups_en`` and ``skillGroups_en`` are required, with their labels
   and descriptions; ``skillsHierarchy_en`` is optional (it fills missing skill-group codes).
 * The language-independent relation files are required: ``broaderRelationsSkillPillar``,
-  ``broaderRelationsOccPillar``, ``occupationSkillRelations``, ``skillSkillRelations``.
+  ``broaderRelationsOccPillar``, ``occupationSkillRelations``, ``skillSkillRelations`` (or
+  the same names with the base-language suffix, as per-language downloads name them). An
+  occupation with no broader row is linked to its ISCO unit group through ``iscoGroup``.
 * Every other ``{skills,occupations,ISCOGroups,skillGroups}_{lang}`` file adds labels and
   descriptions in ``lang`` (taken from the file name). Besides the official names, a version
   suffix (``occupations_ar_v1.0.x.csv.gz``) and the derived ``skills_fr_labels_merged`` file
