@@ -15,12 +15,12 @@ parser. Sources of the mappings:
   CELI (Perugia: Impatto A1, 1 A2 … 5 C2), TestDaF (TDN 3 B2, TDN 4 B2 — its B2/C1 border is
   read conservatively — TDN 5 C1), DSH (1 B2, 2 C1, 3 C2), Cambridge English (KET A2, PET B1,
   FCE B2, CAE C1, CPE C2), NT2 (programma I B1, II B2), CAPLE (CIPLE A2 … DUPLE C2).
-* **Descriptors** are conventions (no standard maps them), chosen to be conservative and common
-  in European recruitment: native / mother tongue → ``native``; bilingual → C2; fluent /
-  courant / fließend / fluido / fluente / بطلاقة → C1 (the "independent user can work in it"
-  reading used by EURES CV guidance is B2-C1; we take C1 since "courant" on a CV claims effortless
-  use); advanced / avancé → C1; good / bon niveau / gute Kenntnisse → B2; "lu, écrit, parlé" →
-  B2 (claims all three skills, no more); intermediate / intermédiaire / متوسط → B1; basic /
+* **Descriptors** are conventions (no standard maps them), chosen to be conservative:
+  native / mother tongue → ``native``; bilingual → C2; fluent / courant / fließend / fluido /
+  fluente / بطلاقة → C1 (a CV claim of effortless use; it may be B2 in fact, so employers who
+  need a certified level should ask for the certificate); advanced / avancé → C1; good /
+  bon niveau / gute Kenntnisse → B2; "lu, écrit, parlé" and German "in Wort und Schrift" → B2
+  (all skills claimed, no more); intermediate / intermédiaire / متوسط → B1; basic /
   élémentaire / Grundkenntnisse / básico → A2; beginner / débutant / notions → A1. The
   LinkedIn proficiency scale is read as: elementary A2, limited working B1, professional working
   B2, full professional C1, native or bilingual → native.
@@ -184,7 +184,7 @@ DESCRIPTORS: tuple[tuple[str, str, _Level, float, bool], ...] = (
     ("lu, écrit, parlé",
      r"(?:lu|ecrit|parle)[\s,/\-et]+(?:lu|ecrit|parle)[\s,/\-et]+(?:lu|ecrit|parle)"
      r"|(?:read|written|spoken)[\s,/\-and]+(?:read|written|spoken)[\s,/\-and]+"
-     r"(?:read|written|spoken)", "B2", 0.5, False),
+     r"(?:read|written|spoken)|in[\s\-]+wort[\s\-]+und[\s\-]+schrift", "B2", 0.5, False),
     ("professional working proficiency", r"professional[\s\-]+working(?:[\s\-]+proficiency)?",
      "B2", 0.65, False),
     ("good", r"good|bon[\s\-]+niveau|bonne[\s\-]+maitrise|bonnes?[\s\-]+connaissances?|bon"

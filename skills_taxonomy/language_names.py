@@ -76,8 +76,9 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     for code, latin, arabic in LANGUAGE_NAMES:
         names = sorted(latin, key=len, reverse=True)
         latin_alt = "|".join(re.escape(n).replace(r"\ ", r"[\s-]+") for n in names)
-        # French/Spanish plural and feminine forms: anglaise(s), francesa, espanola…
-        latin_re = rf"(?<![^\W\d_])(?:{latin_alt})(?:e|es|s|a|as)?(?![^\W\d_])"
+        # French/Spanish plural and feminine forms (anglaise(s), francesa, espanola…) and German
+        # compounds with "-kenntnisse" (Deutschkenntnisse).
+        latin_re = rf"(?<![^\W\d_])(?:{latin_alt})(?:e|es|s|a|as|kenntnisse)?(?![^\W\d_])"
         arabic_alt = "|".join(re.escape(s) for s in sorted(arabic, key=len, reverse=True))
         arabic_re = rf"(?<!\w)[وبلف]?(?:ال)?(?:{arabic_alt})ه?(?!\w)"
         compiled.append((code, re.compile(f"{latin_re}|{arabic_re}")))

@@ -245,3 +245,19 @@ def test_ielts_test_variant_between_name_and_band() -> None:
 
 def test_tres_bien_is_very_good() -> None:
     assert pairs("Langue française : très bien") == [("fr", "C1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Deutschkenntnisse B1", [("de", "B1")]),
+        ("Englisch in Wort und Schrift", [("en", "B2")]),
+        ("Englisch fließend in Wort und Schrift", [("en", "C1")]),
+        ("Languages: Arabic - Native, French - Fluent, English - Basic",
+         [("ar", "native"), ("fr", "C1"), ("en", "A2")]),
+        ("Langues parlées : Arabe, Français, Anglais", [("ar", None), ("fr", None), ("en", None)]),
+        ("Anglais: 4/5", [("en", None)]),
+    ],
+)  # fmt: skip
+def test_more_profile_styles(text: str, expected: list[tuple[str | None, str | None]]) -> None:
+    assert pairs(text) == expected
