@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from matching.records import Candidate, LanguageLevel, Opening, SkillClaim
@@ -92,43 +93,90 @@ def generate(
             )
         )
 
-    candidates: list[Candidate] = []
-    primary = rng.choice(pool_size, n_candidates, p=weight)
-    for i in range(n_candidates):
-        occs = [pool[int(primary[i])]]
-        if rng.random() < 0.3:
-            occs.append(pool[int(rng.integers(pool_size))])
-        held: dict[str, float] = {}
-        for k, occ in enumerate(occs):
-            hold = HOLD if k == 0 else 0.4
-            for s in essential[occ]:
-                if rng.random() < hold:
-                    held[s] = round(float(rng.uniform(0.5, 1.0)), 2)
-        for s in rng.choice(len(skills), 3, replace=False):
-            held.setdefault(skills[int(s)], round(float(rng.uniform(0.3, 1.0)), 2))
-        languages = {"ar": "native"}
-        second = "fr" if rng.random() < 0.7 else "en"
-        languages[second] = LEVELS[int(rng.integers(2, 6))]
-        for lang in ("de", "it", "es", "en"):
-            if lang not in languages and rng.random() < 0.3:
-                languages[lang] = LEVELS[int(rng.integers(0, 4))]
-        n_dest = int(rng.choice([0, 0, 1, 2, 3]))
-        dest = [COUNTRIES[int(k)] for k in rng.choice(len(COUNTRIES), n_dest, replace=False)]
-        candidates.append(
+    candidates = _candidates(rng, n_candidates, pool, weight, essential, skills)
+    return candidates, openings
+
+
+def _candidates(
+    rng: np.random.Generator,
+    n: int,
+    pool: list[str],
+    weight: npt.NDArray[np.float64],
+    essential: dict[str, list[str]],
+    skills: tuple[str, ...],
+) -> list[Candidate]:
+    """Candidates drawn with whole-array draws (fast enough for 100k)."""
+    skill_col = {uri: k for k, uri in enumerate(skills)}
+    flat = [[skill_col[u] for u in essential[occ]] for occ in pool]
+    sizes = np.array([len(f) for f in flat], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(sizes)])
+    members = np.array([k for f in flat for k in f], dtype=np.int64)
+    primary = rng.choice(len(pool), n, p=weight)
+    second = np.where(rng.random(n) < 0.3, rng.integers(len(pool), size=n), -1)
+    parts = []
+    for prio, (occ, hold) in enumerate(((primary, HOLD), (second, 0.4))):
+        who = np.flatnonzero(occ >= 0)
+        size = sizes[occ[who]]
+        start = indptr[occ[who]]
+        offsets = np.repeat(start - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+        cand = np.repeat(who, size)
+        keep = rng.random(len(cand)) < hold
+        level = np.round(rng.uniform(0.5, 1.0, len(cand)), 2)
+        parts.append((cand[keep], members[offsets][keep], level[keep], np.full(keep.sum(), prio)))
+    noise_c = np.repeat(np.arange(n), 3)
+    parts.append(
+        (
+            noise_c,
+            rng.integers(len(skills), size=len(noise_c)),
+            np.round(rng.uniform(0.3, 1.0, len(noise_c)), 2),
+            np.full(len(noise_c), 2),
+        )
+    )
+    cand, skill, level, prio = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = np.lexsort((prio, skill, cand))
+    cand, skill, level = cand[order], skill[order], level[order]
+    first = np.r_[True, (cand[1:] != cand[:-1]) | (skill[1:] != skill[:-1])]
+    cand, skill, level = cand[first], skill[first], level[first]
+    bounds = np.searchsorted(cand, np.arange(n + 1)).tolist()
+    skill_l, level_l = skill.tolist(), level.tolist()
+
+    second_lang = np.where(rng.random(n) < 0.7, "fr", "en")
+    second_level = rng.integers(2, 6, n)
+    extra = rng.random((n, 4)) < 0.3
+    extra_level = rng.integers(0, 4, (n, 4))
+    n_dest = rng.choice([0, 0, 1, 2, 3], n)
+    dest_order = np.argsort(rng.random((n, len(COUNTRIES))), axis=1)
+    lists_occupation = rng.random(n) < 0.5
+    eqf = rng.integers(3, 8, n)
+    experience = np.round(rng.uniform(0, 15, n), 1)
+    female = rng.random(n) < 0.4
+    origin = rng.integers(len(ORIGINS), size=n)
+    available = rng.integers(0, 200, n)
+    out: list[Candidate] = []
+    for i in range(n):
+        languages = {"ar": "native", str(second_lang[i]): LEVELS[int(second_level[i])]}
+        for k, lang in enumerate(("de", "it", "es", "en")):
+            if lang not in languages and extra[i, k]:
+                languages[lang] = LEVELS[int(extra_level[i, k])]
+        a, b = bounds[i], bounds[i + 1]
+        out.append(
             Candidate(
                 id=f"c{i:07d}",
-                skills=tuple(SkillClaim(uri, level) for uri, level in sorted(held.items())),
-                occupations=(occs[0],) if rng.random() < 0.5 else (),
+                skills=tuple(
+                    SkillClaim(skills[k], v)
+                    for k, v in zip(skill_l[a:b], level_l[a:b], strict=True)
+                ),
+                occupations=(pool[int(primary[i])],) if lists_occupation[i] else (),
                 languages=tuple(LanguageLevel(k, v) for k, v in sorted(languages.items())),
-                eqf=int(rng.integers(3, 8)),
-                experience_years=round(float(rng.uniform(0, 15)), 1),
-                gender="f" if rng.random() < 0.4 else "m",
-                origin=ORIGINS[int(rng.integers(len(ORIGINS)))],
-                destinations=tuple(dest),
-                available_from=_DAY0 + dt.timedelta(days=int(rng.integers(0, 200))),
+                eqf=int(eqf[i]),
+                experience_years=float(experience[i]),
+                gender="f" if female[i] else "m",
+                origin=ORIGINS[int(origin[i])],
+                destinations=tuple(COUNTRIES[int(k)] for k in dest_order[i, : n_dest[i]]),
+                available_from=_DAY0 + dt.timedelta(days=int(available[i])),
             )
         )
-    return candidates, openings
+    return out
 
 
 def write_jsonl(path: Path, rows: Sequence[Candidate] | Sequence[Opening]) -> None:

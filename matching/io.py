@@ -329,6 +329,15 @@ def _strings(raw: Raw, name: str, record: str) -> tuple[str, ...]:
 def _skill(item: object, record: str) -> SkillClaim:
     if isinstance(item, str):
         return SkillClaim(uri=item.strip())
+    if type(item) is dict and 1 <= len(item) <= 2:  # fast path: {"uri": str, "level": float}
+        uri, level = item.get("uri"), item.get("level", 1.0)
+        if (
+            type(uri) is str
+            and (type(level) is float or type(level) is int)
+            and 0.0 < level <= 1.0
+            and (len(item) == 1 or "level" in item)
+        ):
+            return SkillClaim(uri=uri.strip(), level=float(level))
     if isinstance(item, dict) and isinstance(item.get("uri"), str):
         _no_unknown(item, frozenset({"uri", "level"}), record, prefix="skills.")
         level = _number(item, "level", record, default=1.0, low=0.0, label="skills.level")

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from matching._canonical import digest, jsonable
+from matching._canonical import digest, dumps, jsonable
 from matching.errors import InfeasibleError, InvalidRecordError, MatchingError
 from matching.explain import explain_pairs, explain_unassigned
 from matching.features import Features
@@ -232,10 +232,46 @@ def _policy_json(policy: Policy) -> dict[str, object]:
 
 
 def _input_hash(features: Features, policy: Policy) -> str:
-    """sha256 over the records (sorted by id) and the policy: the ``repr`` of frozen
-    dataclasses of tuples, strings, numbers and dates is canonical and cheap."""
+    """sha256 over the records (sorted by id) and the policy, each as the ``repr`` of a tuple
+    of its field values in declaration order (nested records as tuples too): canonical and
+    cheap (the C ``repr`` of tuples of strings, numbers and dates)."""
     h = hashlib.sha256()
-    for record in (*features.candidates, *features.openings, policy):
-        h.update(repr(record).encode("utf-8"))
-        h.update(b"\n")
+    for c in features.candidates:
+        h.update(repr(_candidate_key(c)).encode("utf-8"))
+    for o in features.openings:
+        h.update(repr(_opening_key(o)).encode("utf-8"))
+    h.update(dumps(policy).encode("utf-8"))
     return "sha256:" + h.hexdigest()
+
+
+def _candidate_key(c: Candidate) -> tuple[object, ...]:
+    return (
+        c.id,
+        tuple((s.uri, s.level) for s in c.skills),
+        c.occupations,
+        tuple((lv.language, lv.level) for lv in c.languages),
+        c.eqf,
+        c.experience_years,
+        c.gender,
+        c.origin,
+        c.destinations,
+        c.available_from,
+        c.preferences,
+    )
+
+
+def _opening_key(o: Opening) -> tuple[object, ...]:
+    return (
+        o.id,
+        o.kind,
+        o.employer,
+        o.country,
+        o.occupation,
+        o.essential_skills,
+        o.optional_skills,
+        tuple((lv.language, lv.level) for lv in o.min_languages),
+        o.min_eqf,
+        o.capacity,
+        o.start,
+        o.ranking,
+    )

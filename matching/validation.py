@@ -52,6 +52,33 @@ def _unique_ids(records: Sequence[Candidate] | Sequence[Opening], what: str) -> 
 
 def _check_candidate(c: Candidate, skills: frozenset[str], occupations: frozenset[str]) -> None:
     record = f"candidate {c.id}"
+    uris = [claim.uri for claim in c.skills]
+    levels = [claim.level for claim in c.skills]
+    if not (  # the common case checked in bulk; _check_claims names the first problem
+        skills.issuperset(uris)
+        and len(set(uris)) == len(uris)
+        and all(type(level) is float and 0.0 < level <= 1.0 for level in levels)
+        and occupations.issuperset(c.occupations)
+    ):
+        _check_claims(c, record, skills, occupations)
+    _check_languages(c.languages, record, "languages")
+    _check_int(c.eqf, record, "eqf", 0, 8)
+    if not (
+        isinstance(c.experience_years, int | float)
+        and math.isfinite(c.experience_years)
+        and c.experience_years >= 0
+    ):
+        raise InvalidRecordError(
+            record, "experience_years", f"expected a number >= 0, got {c.experience_years!r}"
+        )
+    _check_date(c.available_from, record, "available_from")
+    if len(set(c.destinations)) != len(c.destinations):
+        raise InvalidRecordError(record, "destinations", "a country is listed twice")
+
+
+def _check_claims(
+    c: Candidate, record: str, skills: frozenset[str], occupations: frozenset[str]
+) -> None:
     held: set[str] = set()
     for claim in c.skills:
         if claim.uri not in skills:
@@ -66,19 +93,6 @@ def _check_candidate(c: Candidate, skills: frozenset[str], occupations: frozense
     for uri in c.occupations:
         if uri not in occupations:
             raise InvalidRecordError(record, "occupations", _unknown(uri, "occupation"))
-    _check_languages(c.languages, record, "languages")
-    _check_int(c.eqf, record, "eqf", 0, 8)
-    if not (
-        isinstance(c.experience_years, int | float)
-        and math.isfinite(c.experience_years)
-        and c.experience_years >= 0
-    ):
-        raise InvalidRecordError(
-            record, "experience_years", f"expected a number >= 0, got {c.experience_years!r}"
-        )
-    _check_date(c.available_from, record, "available_from")
-    if len(set(c.destinations)) != len(c.destinations):
-        raise InvalidRecordError(record, "destinations", "a country is listed twice")
 
 
 def _check_opening(o: Opening, skills: frozenset[str], occupations: frozenset[str]) -> None:

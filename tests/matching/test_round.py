@@ -222,3 +222,10 @@ def test_empty_round(taxonomy: Taxonomy) -> None:
     assert result.assignments == () and result.unassigned == ()
     assert result.metrics.mean_score is None
     assert np.isclose(result.manifest.objective, 0.0)
+
+
+def test_input_hash_keys_cover_every_field() -> None:
+    from matching.round import _candidate_key, _opening_key
+
+    assert len(_candidate_key(candidate("c1"))) == len(dataclasses.fields(Candidate))
+    assert len(_opening_key(opening("v1"))) == len(dataclasses.fields(Opening))
