@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from skills_taxonomy.errors import TaxonomyFormatError, UnknownConceptError
 from skills_taxonomy.importer import import_esco
@@ -328,3 +330,35 @@ def test_tables_handed_out_are_copies(taxonomy: Taxonomy) -> None:
     labels = taxonomy.labels
     labels.insert_column(0, pl.Series("extra", [0] * labels.height))
     assert taxonomy.labels.columns == ["uri", "lang", "label_type", "text"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edges=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=30))
+def test_ancestors_are_the_reachable_concepts_nearest_first(
+    taxonomy: Taxonomy, edges: list[tuple[int, int]]
+) -> None:
+    uris = sorted(taxonomy.concepts["uri"].to_list())
+    pairs = sorted({(uris[a], uris[b]) for a, b in edges})
+    broader = pl.DataFrame(pairs, schema=["uri", "broader_uri"], orient="row")
+    graph = rebuild(taxonomy, broader=broader)
+    parents: dict[str, set[str]] = {}
+    for child, parent in pairs:
+        parents.setdefault(child, set()).add(parent)
+    for uri in uris:
+        depth = {uri: 0}  # breadth-first distances: the oracle
+        frontier = [uri]
+        while frontier:
+            step = []
+            for node in frontier:
+                for parent in sorted(parents.get(node, ())):
+                    if parent not in depth:
+                        depth[parent] = depth[node] + 1
+                        step.append(parent)
+            frontier = step
+        found = graph.ancestors(uri)
+        assert set(found) == set(depth) - {uri}
+        assert len(found) == len(set(found))
+        assert [depth[a] for a in found] == sorted(depth[a] for a in found)
+        assert graph.broader(uri) == tuple(sorted(parents.get(uri, ())))
