@@ -32,7 +32,9 @@ Where the levels come from (``QUALIFICATIONS`` below holds one row per name, wit
 * "Niveau bac" (the final school year attended, without the diploma) is 3 by convention.
 
 Patterns run on folded text (lower case, no accents, Arabic letter variants unified); rows
-marked case-sensitive (short capitals such as ``BA``, ``MA``, ``BT``) run on the original.
+marked case-sensitive (short capitals such as ``BA``, ``MA``, ``LP``) run on the original; ``BA``
+and ``MA`` count only dotted (``B.A.``) or followed by "in/of/(" ("MA in Economics"), since
+"MA" is also Morocco's country code.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ QUALIFICATIONS: tuple[tuple[str, str, int, float, str, bool], ...] = (
      r"|mastere|msc|m\.sc|meng|mphil|postgraduate|post-graduate|magister|majister|magistere",
      7, 0.85, _FR, False),
     ("MBA", r"mba|executive mba", 7, 0.85, _UK, False),
-    ("Master (MA)", r"\bM\.?A\b\.?", 7, 0.6, _UK, True),
+    ("Master (MA)", r"\bM\.A\.|\bMA(?=\s+(?:in|of|\())", 7, 0.6, _UK, True),
     ("Diplôme d'ingénieur", rf"ingenieur{_S}d{_S}etat|diplome{_S}(?:national{_S})?d{_S}ingenieur"
      rf"|cycle{_S}(?:d{_S})?ingenieur|ingenieur{_S}(?:diplome|d{_S}application)|engineering{_S}degree",
      7, 0.85, _MA, False),
@@ -88,7 +90,7 @@ QUALIFICATIONS: tuple[tuple[str, str, int, float, str, bool], ...] = (
     ("Maîtrise", r"maitrise(?=[\s\-]+(?:en|de|d|es|universitaire))", 6, 0.7, _FR, False),
     ("Bachelor", r"bachelor(?:'?s)?(?:\s+degree)?|bsc|b\.sc|beng|b\.eng|bba|undergraduate\s+degree"
      r"|bakalorios|bakaloriyus|university\s+degree|college\s+degree", 6, 0.85, _UK, False),
-    ("Bachelor (BA/BS)", r"\b(?:B\.?A|B\.?S)\b\.?", 6, 0.6, _UK, True),
+    ("Bachelor (BA/BS)", r"\bB\.[AS]\.|\bB[AS](?=\s+(?:in|of|\())", 6, 0.6, _UK, True),
     ("Bac+3 / Bac+4", r"bac\s*\+\s*[34]", 6, 0.85, _FR, False),
     ("بكالوريوس / ليسانس / الإجازة", _AR + r"(?:بكالوريوس|بكالريوس|ليسانس|اجازه)", 6, 0.85, _CV,
      False),
