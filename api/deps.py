@@ -1,6 +1,9 @@
 """Request dependencies: settings, sessions, authentication, roles and tenancy — the one layer
 where who-may-see-what is decided.
 
+Dependencies that do no I/O are ``async`` (they run on the event loop, without a thread hop);
+those that touch the database are plain functions (FastAPI runs them in its thread pool).
+
 * ``Allow(*roles)`` is how a route declares who may call it (deny by default: a route without
   one is refused by ``tests/api/test_tenancy.py``); ``PUBLIC`` marks the few open routes.
   A role that may never call a route gets 403.
@@ -56,12 +59,12 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # --- resources opened in lifespan -----------------------------------------------------------
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -105,7 +108,9 @@ class Allow:
     def __init__(self, *roles: AccessRole) -> None:
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def __call__(
+        self, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
         if principal.access_role not in self.roles:
             raise ForbiddenError()
         return principal
@@ -114,7 +119,7 @@ class Allow:
         return f"Allow({', '.join(sorted(self.roles))})"
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route as open to anyone, on purpose."""
 
 
@@ -215,7 +220,7 @@ OpeningReadable = Annotated[Opening, Depends(load_opening)]
 OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
 
 
-def get_normaliser(request: Request) -> ProfileNormaliser | None:
+async def get_normaliser(request: Request) -> ProfileNormaliser | None:
     normaliser: ProfileNormaliser | None = getattr(request.app.state, "normaliser", None)
     return normaliser
 
