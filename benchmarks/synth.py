@@ -21,6 +21,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -101,7 +102,7 @@ def _candidates(
     rng: np.random.Generator,
     n: int,
     pool: list[str],
-    weight: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.floating[Any]],
     essential: dict[str, list[str]],
     skills: tuple[str, ...],
 ) -> list[Candidate]:
@@ -114,7 +115,7 @@ def _candidates(
     primary = rng.choice(len(pool), n, p=weight)
     second = np.where(rng.random(n) < 0.3, rng.integers(len(pool), size=n), -1)
     parts = []
-    for prio, (occ, hold) in enumerate(((primary, HOLD), (second, 0.4))):
+    for rank, (occ, hold) in enumerate(((primary, HOLD), (second, 0.4))):
         who = np.flatnonzero(occ >= 0)
         size = sizes[occ[who]]
         start = indptr[occ[who]]
@@ -122,7 +123,7 @@ def _candidates(
         cand = np.repeat(who, size)
         keep = rng.random(len(cand)) < hold
         level = np.round(rng.uniform(0.5, 1.0, len(cand)), 2)
-        parts.append((cand[keep], members[offsets][keep], level[keep], np.full(keep.sum(), prio)))
+        parts.append((cand[keep], members[offsets][keep], level[keep], np.full(keep.sum(), rank)))
     noise_c = np.repeat(np.arange(n), 3)
     parts.append(
         (
