@@ -3,7 +3,8 @@
 Public API
 ----------
 * ``parse_language_levels(text)`` — every (language, level) a profile line states, one
-  ``LanguageLevel`` per language mentioned (or per level stated without a language).
+  ``LanguageLevel`` per language mentioned (the highest level stated for it when it comes up
+  twice) and one per level stated without a language.
 * ``parse_language_level(text)`` — the first of those, or ``None`` when the text states neither
   a language nor a level.
 * ``parse_cefr_code("b1") -> "B1"`` (raises ``InvalidLevelError``), ``cefr_rank`` for ordering
@@ -361,7 +362,31 @@ def _parse_line(text: str) -> tuple[LanguageLevel, ...]:
                 results[i] = _merge(text, results[i], shared[0])
         waiting = []
         results.extend(found)
-    return tuple(results)
+    return _one_per_language(results)
+
+
+def _one_per_language(results: Sequence[LanguageLevel]) -> tuple[LanguageLevel, ...]:
+    """Keep one result per language, at its first position: the highest level stated for it
+    ("Français : DELF B2, DALF C1" → C1); results without a language are all kept."""
+
+    def strength(r: LanguageLevel) -> int:
+        return 0 if r.level is None else cefr_rank(r.level)
+
+    best: dict[str, LanguageLevel] = {}
+    for r in results:
+        if r.language is not None and (
+            r.language not in best or strength(r) > strength(best[r.language])
+        ):
+            best[r.language] = r
+    kept: list[LanguageLevel] = []
+    seen: set[str] = set()
+    for r in results:
+        if r.language is None:
+            kept.append(r)
+        elif r.language not in seen:
+            seen.add(r.language)
+            kept.append(best[r.language])
+    return tuple(kept)
 
 
 def _merge(text: str, language: LanguageLevel, level: LanguageLevel) -> LanguageLevel:

@@ -261,3 +261,8 @@ def test_tres_bien_is_very_good() -> None:
 )  # fmt: skip
 def test_more_profile_styles(text: str, expected: list[tuple[str | None, str | None]]) -> None:
     assert pairs(text) == expected
+
+
+def test_one_result_per_language_with_its_highest_level() -> None:
+    assert pairs("Français : DELF B2, DALF C1") == [("fr", "C1")]
+    assert pairs("anglais, anglais B1") == [("en", "B1")]
