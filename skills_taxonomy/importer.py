@@ -31,11 +31,9 @@ import polars as pl
 
 from skills_taxonomy.errors import TaxonomyFormatError
 from skills_taxonomy.esco_files import CsvFile, EscoFolder
-from skills_taxonomy.taxonomy import ConceptKind, Taxonomy
+from skills_taxonomy.taxonomy import UNKNOWN_VERSION, ConceptKind, Taxonomy
 
 __all__ = ["UNKNOWN_VERSION", "import_esco", "normalise_version"]
-
-UNKNOWN_VERSION = "ESCO (unknown version)"
 
 #: File-name stem of the concept file of each kind.
 _CONCEPT_STEMS: dict[ConceptKind, str] = {

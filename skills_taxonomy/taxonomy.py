@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import polars as pl
@@ -48,6 +49,7 @@ __all__ = [
     "CONCEPT_KINDS",
     "LABEL_TYPES",
     "RELATIONS",
+    "UNKNOWN_VERSION",
     "Concept",
     "ConceptKind",
     "Label",
@@ -58,6 +60,9 @@ __all__ = [
 
 #: The compact copy that ships inside the package (written by ``mobility-match taxonomy build``).
 BUNDLED_PATH = Path(__file__).parent / "data" / "esco.zip"
+
+#: The version of a taxonomy whose source does not say.
+UNKNOWN_VERSION = "ESCO (unknown version)"
 
 _LABEL_RANK = {label_type: rank for rank, label_type in enumerate(LABEL_TYPES)}
 
@@ -110,7 +115,7 @@ class Taxonomy:
         self._tables = check_tables(tables)
         self.version = version
         self.sources: tuple[str, ...] = tuple(sources)
-        self.dropped: dict[str, int] = dict(sorted((dropped or {}).items()))
+        self.dropped: Mapping[str, int] = MappingProxyType(dict(sorted((dropped or {}).items())))
 
         table = self._tables["concepts"]
         self._row: dict[str, int] = {uri: row for row, uri in enumerate(table["uri"].to_list())}
@@ -131,7 +136,7 @@ class Taxonomy:
         dropped = meta.get("dropped", {})
         sources = meta.get("sources", [])
         return cls(
-            version=str(meta.get("version", "ESCO (unknown version)")),
+            version=str(meta.get("version", UNKNOWN_VERSION)),
             sources=[str(s) for s in sources] if isinstance(sources, list) else [],
             dropped={str(k): int(v) for k, v in dropped.items()}
             if isinstance(dropped, dict)
@@ -144,7 +149,7 @@ class Taxonomy:
         meta: dict[str, object] = {
             "version": self.version,
             "sources": list(self.sources),
-            "dropped": self.dropped,
+            "dropped": dict(self.dropped),
         }
         bundle.write_bundle(path, meta=meta, tables=self._tables)
 
@@ -175,7 +180,7 @@ class Taxonomy:
 
     # --- lookups -----------------------------------------------------------------------------
     def __contains__(self, uri: object) -> bool:
-        return uri in self._row
+        return isinstance(uri, str) and uri in self._row
 
     def __len__(self) -> int:
         return len(self._row)
