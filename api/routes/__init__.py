@@ -1,4 +1,18 @@
-"""HTTP routes under ``/api/v1``, one module per resource."""
+"""HTTP routes under ``/api/v1``, one module per resource.
+
+Adding a resource (the pattern ``candidates`` and ``openings`` follow):
+
+* a router with ``responses=ERROR_RESPONSES`` (``api.errors``), included below;
+* every route takes an ``Allow(...)`` principal, a load-or-404 dependency built on it, or
+  ``dependencies=[PUBLIC]`` (``api.deps``) — ``tests/api/test_tenancy.py`` refuses a route
+  that declares none, and calls every route of the OpenAPI document as every role against
+  another tenant's objects (add its path parameters and request bodies to the tables there);
+* lists filter with ``visible_to(principal, Table)``; one object is loaded with a chained
+  dependency using ``visible_to``/``writable_by`` (register the table in ``deps.OWNERSHIP``);
+* inputs are ``ApiModel`` subclasses (``api.models._types``) with a limit on every string,
+  list and number; the table model is never an input;
+* raise ``api.errors`` exceptions (never ``HTTPException``); build the answer, then commit.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
+from api.db import open_session
+from api.models.candidates import CandidateConcept
 from api.normalisation import NormalisedItem, ProfileKind
 from tests.api.factories import World, auth, candidate_body
 
@@ -151,3 +154,7 @@ def test_profile_text_is_normalised_into_concept_rows(client: TestClient, world:
     changed = client.patch(url, json={"job_titles": "soudeur"}, headers=auth(world.agency_a))
     uris = [c["concept_uri"] for c in changed.json()["concepts"]]
     assert uris == ["esco:skill/tig", None, "esco:occupation/welder"]  # replaced, not appended
+
+    assert client.delete(url, headers=auth(world.agency_a)).status_code == 204
+    with open_session(app.state.engine, mode="read") as session:  # erased with the candidate
+        assert session.exec(select(CandidateConcept)).all() == []
