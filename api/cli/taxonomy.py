@@ -13,7 +13,13 @@ from pathlib import Path
 from skills_taxonomy.importer import import_esco
 from skills_taxonomy.taxonomy import BUNDLED_PATH, CONCEPT_KINDS, LABEL_TYPES, Taxonomy
 
-__all__ = ["register"]
+__all__ = ["ESCO_NOTICE", "register"]
+
+#: The statement the ESCO portal asks re-users to show (see /work/shared/data/esco/SOURCE.md).
+ESCO_NOTICE = (
+    "This service uses the ESCO classification of the European Commission "
+    "(© European Union; derived label files are marked 'derived labels' above)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,4 +129,5 @@ def _describe(stats: dict[str, object], *, path: Path) -> list[str]:
     if isinstance(sources, list) and sources:
         lines.append("sources:")
         lines += [f"  {source}" for source in sources]
+    lines.append(ESCO_NOTICE)
     return lines

@@ -21,6 +21,7 @@ def test_info_prints_version_and_counts(capsys: pytest.CaptureFixture[str]) -> N
     assert re.search(r"^  fr +17,650 +15,483 +63 +33,196$", out, flags=re.MULTILINE)
     assert "occupation-skill 123,788 (64,891 essential, 58,897 optional)" in out
     assert "occupationSkillRelations.csv.gz: 67 rows" in out
+    assert "This service uses the ESCO classification of the European Commission" in out
 
 
 def test_info_as_json(capsys: pytest.CaptureFixture[str]) -> None:
