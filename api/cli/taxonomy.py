@@ -15,7 +15,7 @@ from skills_taxonomy.taxonomy import BUNDLED_PATH, CONCEPT_KINDS, LABEL_TYPES, T
 
 __all__ = ["ESCO_NOTICE", "register"]
 
-#: The statement the ESCO portal asks re-users to show (see /work/shared/data/esco/SOURCE.md).
+#: The statement the ESCO portal asks re-users to show (ESCO download and API notice).
 ESCO_NOTICE = (
     "This service uses the ESCO classification of the European Commission "
     "(© European Union; derived label files are marked 'derived labels' above)."
