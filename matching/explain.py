@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from matching._arrays import concat_ranges, find_sorted
 from matching.eligibility import RULES, rule_outcomes
 from matching.features import Features
 from matching.records import (
@@ -36,18 +37,6 @@ Index = npt.NDArray[np.intp]
 OUTCOMPETED_SHOWN = 3
 
 
-class _Labels:
-    def __init__(self, taxonomy: Taxonomy) -> None:
-        self._taxonomy = taxonomy
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, uri: str) -> str:
-        label = self._cache.get(uri)
-        if label is None:
-            label = self._cache[uri] = self._taxonomy.preferred_label(uri)
-        return label
-
-
 def explain_pairs(
     features: Features,
     model: SkillModel,
@@ -63,30 +52,26 @@ def explain_pairs(
     opening = g.opening[edges].astype(np.intp)
     users, upos = np.unique(cand, return_inverse=True)
     ex = model.expand(users, provenance=True)
-    n_s = len(model.skills)
-    known = ex.row * n_s + ex.skill
-    labels = _Labels(taxonomy)
-    ess = _lookup(model, model.essential, opening, upos, known)
-    opt = _lookup(model, model.optional, opening, upos, known)
+    skills = _SkillTable(model, taxonomy)
+    ess = _Required.lookup(model, model.essential, ex, cand, opening, upos)
+    opt = _Required.lookup(model, model.optional, ex, cand, opening, upos)
+    terms = [t[edges].tolist() for t in shortlist.terms]
+    locked = g.locked[edges].tolist()
     out: list[Explanation] = []
-    for p in range(len(edges)):
-        e = int(edges[p])
-        c_row, o_row = int(cand[p]), int(opening[p])
-        matched_e, partial, missing = _skills(p, ess, ex, model, labels, c_row, "essential")
-        matched_o, partial_o, _ = _skills(p, opt, ex, model, labels, c_row, "optional")
+    for p, (c_row, o_row) in enumerate(zip(cand.tolist(), opening.tolist(), strict=True)):
+        matched_e, partial, missing = skills.split(ess, p, "essential")
+        matched_o, partial_o, _ = skills.split(opt, p, "optional")
         c, o = features.candidates[c_row], features.openings[o_row]
         rules = rule_outcomes(features, c_row, o_row, forbidden=(c.id, o.id) in forbidden)
         out.append(
             Explanation(
-                terms=tuple(
-                    (name, float(t[e])) for name, t in zip(TERMS, shortlist.terms, strict=True)
-                ),
+                terms=tuple(zip(TERMS, (t[p] for t in terms), strict=True)),
                 matched_essential=matched_e,
                 matched_optional=matched_o,
                 partial_credits=partial + partial_o,
                 missing_essential=missing,
                 rules=tuple(RuleOutcome(rule=r, passed=ok, detail=d) for r, ok, d, _ in rules),
-                locked=bool(g.locked[e]),
+                locked=locked[p],
             )
         )
     return out
@@ -94,71 +79,98 @@ def explain_pairs(
 
 @dataclass(frozen=True, slots=True)
 class _Required:
-    """Required skills of each explained pair, flattened: pair p owns ``[start[p], start[p+1])``;
-    ``found[i]`` indexes the expansion (the candidate's effective level), or is -1."""
+    """Required skills of each explained pair, flattened: pair p owns ``[start[p], start[p+1])``.
 
-    start: Index
-    skill: Index
-    found: Index
+    Per entry: the skill column, the candidate's effective level (0 when missing), the
+    relation code that gave it (-1 when missing), the held skill it came from, and whether the
+    level comes from a past occupation rather than a claim. Plain lists, for the Python loop.
+    """
+
+    start: list[int]
+    skill: list[int]
+    level: list[float]
+    code: list[int]
+    source: list[int]
+    via_occupation: list[bool]
+
+    @classmethod
+    def lookup(
+        cls,
+        model: SkillModel,
+        req: sp.csr_matrix,
+        ex: Expanded,
+        cand: Index,
+        opening: Index,
+        upos: Index,
+    ) -> _Required:
+        n_s = len(model.skills)
+        starts = req.indptr[opening]
+        sizes = req.indptr[opening + 1] - starts
+        offsets = concat_ranges(starts, sizes)
+        skill = req.indices[offsets].astype(np.int64)
+        key = np.repeat(upos.astype(np.int64), sizes) * n_s + skill
+        found = find_sorted(ex.row * n_s + ex.skill, key)
+        hit = found >= 0
+        level = np.where(hit, ex.level[found], 0.0)
+        code = np.where(hit, ex.relation[found], -1)
+        source = np.where(hit, ex.source[found], -1)
+        claimed = model.claimed
+        c_key = np.repeat(np.arange(claimed.shape[0], dtype=np.int64), np.diff(claimed.indptr))
+        c_found = find_sorted(c_key * n_s + claimed.indices, np.repeat(cand, sizes) * n_s + skill)
+        claimed_level = np.where(c_found >= 0, claimed.data[c_found], 0.0)
+        return cls(
+            start=np.concatenate([[0], np.cumsum(sizes)]).tolist(),
+            skill=skill.tolist(),
+            level=level.tolist(),
+            code=code.tolist(),
+            source=source.tolist(),
+            via_occupation=(hit & (code == 0) & (claimed_level < level)).tolist(),
+        )
 
 
-def _lookup(
-    model: SkillModel,
-    req: sp.csr_matrix,
-    opening: Index,
-    upos: Index,
-    known: npt.NDArray[np.int64],
-) -> _Required:
-    starts = req.indptr[opening]
-    sizes = req.indptr[opening + 1] - starts
-    n = int(sizes.sum())
-    offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)
-    skill = req.indices[offsets].astype(np.intp)
-    key = np.repeat(upos.astype(np.int64), sizes) * len(model.skills) + skill
-    found = np.full(n, -1, dtype=np.intp)
-    if len(known):
-        pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
-        hit = known[pos] == key
-        found[hit] = pos[hit]
-    start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
-    return _Required(start, skill, found)
+class _SkillTable:
+    """URIs and English labels of skill columns, looked up once per column."""
 
+    def __init__(self, model: SkillModel, taxonomy: Taxonomy) -> None:
+        self._uris = model.skills
+        self._taxonomy = taxonomy
+        self._labels: dict[int, str] = {}
 
-def _skills(
-    p: int,
-    req: _Required,
-    ex: Expanded,
-    model: SkillModel,
-    labels: _Labels,
-    c_row: int,
-    requirement: Literal["essential", "optional"],
-) -> tuple[tuple[SkillMatch, ...], tuple[PartialCredit, ...], tuple[SkillRef, ...]]:
-    matched: list[SkillMatch] = []
-    partial: list[PartialCredit] = []
-    missing: list[SkillRef] = []
-    claimed = model.claimed
-    a, b = claimed.indptr[c_row], claimed.indptr[c_row + 1]
-    claimed_row = dict(zip(claimed.indices[a:b].tolist(), claimed.data[a:b].tolist(), strict=True))
-    for i in range(int(req.start[p]), int(req.start[p + 1])):
-        col = int(req.skill[i])
-        uri = model.skills[col]
-        k = int(req.found[i])
-        if k < 0:
-            missing.append(SkillRef(uri, labels(uri)))
-            continue
-        level = float(ex.level[k])
-        code = int(ex.relation[k])
-        if code == 0:
-            via_occupation = claimed_row.get(col, 0.0) < level
-            matched.append(SkillMatch(uri, labels(uri), level, via_occupation))
-        else:
-            held = model.skills[int(ex.source[k])]
-            partial.append(
-                PartialCredit(
-                    uri, labels(uri), requirement, level, RELATIONS[code - 1], held, labels(held)
+    def ref(self, col: int) -> SkillRef:
+        label = self._labels.get(col)
+        if label is None:
+            label = self._labels[col] = self._taxonomy.preferred_label(self._uris[col])
+        return SkillRef(self._uris[col], label)
+
+    def split(
+        self, req: _Required, p: int, requirement: Literal["essential", "optional"]
+    ) -> tuple[tuple[SkillMatch, ...], tuple[PartialCredit, ...], tuple[SkillRef, ...]]:
+        matched: list[SkillMatch] = []
+        partial: list[PartialCredit] = []
+        missing: list[SkillRef] = []
+        for i in range(req.start[p], req.start[p + 1]):
+            need = self.ref(req.skill[i])
+            code = req.code[i]
+            if code < 0:
+                missing.append(need)
+            elif code == 0:
+                matched.append(
+                    SkillMatch(need.uri, need.label, req.level[i], req.via_occupation[i])
                 )
-            )
-    return tuple(matched), tuple(partial), tuple(missing)
+            else:
+                held = self.ref(req.source[i])
+                partial.append(
+                    PartialCredit(
+                        need.uri,
+                        need.label,
+                        requirement,
+                        req.level[i],
+                        RELATIONS[code - 1],
+                        held.uri,
+                        held.label,
+                    )
+                )
+        return tuple(matched), tuple(partial), tuple(missing)
 
 
 def explain_unassigned(
@@ -201,30 +213,34 @@ def explain_unassigned(
                 "min_coverage": min_coverage,
             },
         )
-    has_edge = np.zeros(f.n_candidates, dtype=np.bool_)
-    has_edge[g.cand] = True
-    starts = np.searchsorted(g.cand, np.arange(f.n_candidates + 1))
-    for row in np.flatnonzero(has_edge & ~placed).tolist():
-        a, b = int(starts[row]), int(starts[row + 1])
-        order = sorted(range(a, b), key=lambda e: (-float(g.score[e]), int(g.opening[e])))
-        shown: list[Mapping[str, object]] = []
-        for e in order[:OUTCOMPETED_SHOWN]:
-            col = int(g.opening[e])
-            low = float(lowest[col])
-            entry: dict[str, object] = {
+    waiting = np.zeros(f.n_candidates, dtype=np.bool_)
+    waiting[g.cand] = True
+    waiting[g.cand[chosen]] = False
+    mine = np.flatnonzero(waiting[g.cand])  # edges of outcompeted candidates
+    order = mine[np.lexsort((g.opening[mine], -g.score[mine], g.cand[mine]))]
+    rows = g.cand[order]
+    rank = np.arange(len(order)) - np.searchsorted(rows, rows)
+    counts = np.bincount(rows, minlength=f.n_candidates).tolist()
+    shown_edges = order[rank < OUTCOMPETED_SHOWN]
+    shown_rows = g.cand[shown_edges].tolist()
+    shown_open = g.opening[shown_edges].tolist()
+    shown_score = g.score[shown_edges].tolist()
+    shown_low = lowest[g.opening[shown_edges]].tolist()
+    by_row: dict[int, list[Mapping[str, object]]] = {}
+    for row, col, score, low in zip(shown_rows, shown_open, shown_score, shown_low, strict=True):
+        finite = low != np.inf
+        by_row.setdefault(row, []).append(
+            {
                 "opening": f.openings[col].id,
-                "score": float(g.score[e]),
+                "score": score,
+                "lowest_assigned_score": low if finite else None,
+                "margin": low - score if finite else None,
             }
-            if np.isfinite(low):
-                entry["lowest_assigned_score"] = low
-                entry["margin"] = low - float(g.score[e])
-            else:
-                entry["lowest_assigned_score"] = None
-                entry["margin"] = None
-            shown.append(entry)
+        )
+    for row, shown in by_row.items():
         out[row] = Unassigned(
             f.candidates[row].id,
             "outcompeted",
-            {"shortlisted_openings": b - a, "openings": shown},
+            {"shortlisted_openings": counts[row], "openings": shown},
         )
     return [out[row] for row in sorted(out)]

@@ -30,6 +30,7 @@ import numpy.typing as npt
 import polars as pl
 import scipy.sparse as sp
 
+from matching._arrays import concat_ranges, find_sorted
 from matching.features import Features
 from matching.records import Weights
 from skills_taxonomy.taxonomy import Taxonomy
@@ -136,7 +137,7 @@ class SkillModel:
         r = self.related
         starts = r.indptr[d_skill]
         sizes = r.indptr[d_skill + 1] - starts
-        offsets = _ranges(starts, sizes)
+        offsets = concat_ranges(starts, sizes)
         row = np.concatenate([d_row, np.repeat(d_row, sizes)])
         skill = np.concatenate([d_skill, r.indices[offsets].astype(np.int64)])
         level = np.concatenate([d_level, np.repeat(d_level, sizes) * r.data[offsets]])
@@ -182,23 +183,13 @@ class SkillModel:
         """Σ_t matrix[opening, t] × effective level[row, t], per pair (rows index ``ex``)."""
         starts = matrix.indptr[opening]
         sizes = matrix.indptr[opening + 1] - starts
-        offsets = _ranges(starts, sizes)
+        offsets = concat_ranges(starts, sizes)
         key = np.repeat(row.astype(np.int64), sizes) * len(self.skills) + matrix.indices[offsets]
-        known = ex.row * len(self.skills) + ex.skill
-        level = np.zeros(len(key), dtype=np.float64)
-        if len(known) and len(key):
-            pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
-            hit = known[pos] == key
-            level[hit] = ex.level[pos[hit]]
+        found = find_sorted(ex.row * len(self.skills) + ex.skill, key)
+        level = np.where(found >= 0, ex.level[found], 0.0)
         pair = np.repeat(np.arange(len(row)), sizes)
         sums = np.bincount(pair, weights=matrix.data[offsets] * level, minlength=len(row))
         return sums.astype(np.float64, copy=False)
-
-
-def _ranges(starts: npt.NDArray[np.integer], sizes: npt.NDArray[np.integer]) -> Index:
-    """Concatenated ``arange(starts[i], starts[i] + sizes[i])``."""
-    n = int(sizes.sum())
-    return (np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)).astype(np.intp)
 
 
 def _profiles(

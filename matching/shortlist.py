@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from matching._arrays import concat_ranges, find_sorted
 from matching.eligibility import RULES, eligible, rule_masks
 from matching.features import Features
 from matching.records import Policy
@@ -150,8 +151,7 @@ def _to_openings(
     """(block row, profile, coverage) → (block row, opening, coverage), one per opening."""
     starts = model.profile_indptr[profile]
     sizes = model.profile_indptr[profile + 1] - starts
-    n = int(sizes.sum())
-    offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(n)
+    offsets = concat_ranges(starts, sizes)
     r = np.repeat(row.astype(np.intp), sizes)
     o = model.profile_openings[offsets].astype(np.intp)
     return r, o, np.repeat(value, sizes)
@@ -180,10 +180,7 @@ def _top_k(r: Index, o: Index, score: Floats, k: int) -> Index:
 
 def _member(keys: npt.NDArray[np.int64], table: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """``keys`` found in the sorted unique ``table`` (elementwise, any shape)."""
-    if not len(table):
-        return np.zeros(keys.shape, dtype=np.bool_)
-    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    found: npt.NDArray[np.bool_] = table[pos] == keys
+    found: npt.NDArray[np.bool_] = find_sorted(table, keys) >= 0
     return found
 
 
