@@ -11,9 +11,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.graph.python import min_cost_flow
 
+import matching.solvers._bmatching
 from matching.errors import InfeasibleError
 from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.optimal import LockConflictError, quantise_scores, solve_optimal
+
+
+@pytest.fixture(autouse=True)
+def _certificate_must_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MILP fallback exists for safety only: every test must be closed by the certificate."""
+
+    def fail(**_: object) -> None:
+        raise AssertionError("the dual certificate did not close; MILP fallback reached")
+
+    monkeypatch.setattr(matching.solvers._bmatching, "_solve_milp", fail)
 
 
 def make_graph(
