@@ -48,25 +48,38 @@ class Figures:
     count: int
     seconds: float
     latencies_ms: list[float]
+    #: CPU time the server process spent, per request (less sensitive to other load).
+    server_cpu_ms: float
 
     def row(self) -> str:
         q = statistics.quantiles(self.latencies_ms, n=100)
         return (
-            f"| {self.name:<28} | {self.count:>6} | {q[49]:>7.1f} | {q[94]:>7.1f} | {q[98]:>7.1f} "
-            f"| {max(self.latencies_ms):>7.1f} | {self.count / self.seconds:>7.0f} |"
+            f"| {self.name:<34} | {self.count:>5} | {q[49]:>6.1f} | {q[94]:>6.1f} | {q[98]:>6.1f} "
+            f"| {max(self.latencies_ms):>6.1f} | {self.count / self.seconds:>5.0f} "
+            f"| {self.server_cpu_ms:>6.2f} |"
         )
 
 
 HEADER = (
-    "| operation                    | count  | p50 ms  | p95 ms  | p99 ms  | max ms  | req/s   |\n"
-    "|------------------------------|--------|---------|---------|---------|---------|---------|"
+    "| operation                          | count | p50 ms | p95 ms | p99 ms | max ms | req/s "
+    "| server CPU ms/req |\n"
+    "|------------------------------------|-------|--------|--------|--------|--------|-------"
+    "|--------|"
 )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 RequestFactory = Callable[[int], tuple[str, str, dict[str, object] | None]]
 
 
 async def _run(
     base: str,
+    server_pid: int,
     headers: dict[str, str],
     *,
     name: str,
@@ -89,10 +102,12 @@ async def _run(
                 raise SystemExit(f"{name}: {method} {path} → {response.status_code}")
 
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        cpu = _cpu_seconds(server_pid)
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(clients)))
         seconds = time.perf_counter() - started
-    return Figures(name, total, seconds, latencies)
+        cpu = _cpu_seconds(server_pid) - cpu
+    return Figures(name, total, seconds, latencies, cpu / total * 1000)
 
 
 def _free_port() -> int:
@@ -150,6 +165,7 @@ def bench(database_url: str, *, label: str, clients: int, requests: int) -> list
                 figures = asyncio.run(
                     _run(
                         base,
+                        server.pid,
                         headers,
                         name=f"{label}: {name}",
                         clients=clients,
