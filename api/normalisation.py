@@ -2,7 +2,8 @@
 
 The app holds one ``ProfileNormaliser`` (built in ``lifespan`` from the ESCO index, or None
 while none is configured — then profiles are stored as text only). Routes and imports hand it
-the free-text fields of a candidate or an opening and store what it returns as concept rows.
+the free-text fields of candidates or openings (one or many at a time) and store what it
+returns as concept rows (``api.routes._concepts.normalise_into``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ class NormalisedItem:
 
 
 class ProfileNormaliser(Protocol):
-    def normalise_profile(
-        self, *, kind: ProfileKind, texts: Mapping[str, str]
-    ) -> Sequence[NormalisedItem]:
-        """The items found in ``texts`` (field name → text as written), in order."""
+    def normalise_profiles(
+        self, *, kind: ProfileKind, profiles: Sequence[Mapping[str, str]]
+    ) -> Sequence[Sequence[NormalisedItem]]:
+        """Per profile (field name → text as written), the items found in it, in order.
+
+        Batched so that a bulk import normalises all its rows in one call."""
         ...

@@ -35,7 +35,8 @@ def normalise_into(
     table, owner_column = _TABLES[kind]
     owner: Any = getattr(table, owner_column)
     session.exec(delete(table).where(owner == owner_id))
-    for item in normaliser.normalise_profile(kind=kind, texts=texts):
+    [items] = normaliser.normalise_profiles(kind=kind, profiles=[texts])
+    for item in items:
         if item.field not in texts:
             raise ValueError(f"the normaliser returned an item of unknown field {item.field!r}")
         row: dict[str, Any] = {

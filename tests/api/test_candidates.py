@@ -119,9 +119,12 @@ KNOWN = {"soudure tig": "esco:skill/tig", "soudeur": "esco:occupation/welder"}
 class KeywordNormaliser:
     """Stands in for the ESCO normaliser: one concept per comma-separated item it knows."""
 
-    def normalise_profile(
-        self, *, kind: ProfileKind, texts: Mapping[str, str]
-    ) -> Sequence[NormalisedItem]:
+    def normalise_profiles(
+        self, *, kind: ProfileKind, profiles: Sequence[Mapping[str, str]]
+    ) -> Sequence[Sequence[NormalisedItem]]:
+        return [self._one(texts) for texts in profiles]
+
+    def _one(self, texts: Mapping[str, str]) -> list[NormalisedItem]:
         items = []
         for field, text in texts.items():
             for part in filter(None, (p.strip() for p in text.split(","))):
