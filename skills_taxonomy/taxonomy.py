@@ -259,7 +259,11 @@ class Taxonomy:
 
     def languages(self) -> tuple[str, ...]:
         """Languages that have at least one label, sorted."""
-        return tuple(sorted(self.labels["lang"].unique().to_list()))
+        return self._languages
+
+    @cached_property
+    def _languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._tables["labels"]["lang"].unique().to_list()))
 
     # --- hierarchy and relations -------------------------------------------------------------
     def broader(self, uri: str) -> tuple[str, ...]:
