@@ -1,0 +1,340 @@
+"""Accuracy and speed of the normaliser against a char-n-gram TF-IDF baseline, in one run.
+
+    .venv/bin/python -m benchmarks.bench_normalize [--sets jobbert,melo_bel_q_fr,...]
+        [--limit N] [--throughput 20000] [--selfsup 2000] [--dev-dir DIR]
+
+Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never tuning data):
+
+* ``jobbert`` — noisy English vacancy titles → ESCO occupation (all rows unless ``--limit``).
+* ``melo_*`` — national job titles → ESCO occupation or ISCO group. Convention (MELO's): a gold
+  ISCO-group URI is matched by any predicted occupation whose ISCO code falls under that group;
+  a query is scored by the rank of the first prediction that matches any of its gold URIs.
+* ``decorte_*`` — job-ad skill span → ESCO skill: query = the ``span`` column, gold = the skill
+  whose English preferred label equals ``label``; rows labelled ``LABEL NOT PRESENT`` or
+  ``UNDERSPECIFIED`` (or whose label is not an ESCO preferred label) are skipped.
+* ``selfsup_*`` — ESCO self-supervision (the data the weights were tuned on): held-out
+  alternative labels as queries, noised (dropped word, "senior"/"H/F" added, a typo, word
+  order); their own label stays in the index, so this measures robustness, not recall of
+  unseen names.
+
+Metrics: MRR@10, accuracy@1, accuracy@5. Baseline: scikit-learn ``TfidfVectorizer(char_wb,
+2–4)`` over English+query-language preferred and alternative labels, max per concept.
+Throughput: synthetic agency lines (ESCO labels with noise) in one ``normalize`` call; build
+time; peak RSS (``resource.getrusage``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from skills_taxonomy.normalizer import Kind, Normalizer
+from skills_taxonomy.taxonomy import Taxonomy
+
+DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev"
+ISCO_PREFIX = "http://data.europa.eu/esco/isco/C"
+
+Ranker = Callable[[Sequence[str], Kind, str | None], list[list[str]]]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    kind: Kind
+    lang: str | None
+    queries: tuple[str, ...]
+    gold: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True)
+class Scores:
+    n: int
+    mrr10: float
+    acc1: float
+    acc5: float
+
+
+# --- sets ------------------------------------------------------------------------------------
+def load_sets(
+    dev: Path, names: Sequence[str], taxonomy: Taxonomy, limit: int | None
+) -> list[EvalSet]:
+    out: list[EvalSet] = []
+    for name in names:
+        if name == "jobbert":
+            path = dev / "jobbert_titles_val.csv"
+            if not path.exists():
+                continue
+            rows = pl.read_csv(path, infer_schema_length=0)
+            pairs = [
+                (t, frozenset({u}))
+                for t, u in rows.select("vacancyTitle", "conceptUri").iter_rows()
+            ]
+            out.append(_set(name, "occupation", "en", pairs, limit))
+        elif name.startswith("melo_"):
+            path = dev / f"{name}.gold.tsv"
+            if not path.exists():
+                continue
+            lang = name.rsplit("_", 1)[-1]
+            with path.open(encoding="utf-8") as fh:
+                reader = csv.DictReader(fh, delimiter="\t")
+                pairs = [(r["query_text"], frozenset(r["gold_esco_uris"].split())) for r in reader]
+            out.append(_set(name, "occupation", lang, pairs, limit))
+        elif name.startswith("decorte_"):
+            path = dev / f"{name}_validation.csv"
+            if not path.exists():
+                continue
+            pref = dict(
+                taxonomy.labels.filter(
+                    (pl.col("label_type") == "preferred") & (pl.col("lang") == "en")
+                )
+                .join(taxonomy.concepts.filter(pl.col("kind") == "skill").select("uri"), on="uri")
+                .select("text", "uri")
+                .iter_rows()
+            )
+            rows = pl.read_csv(path, infer_schema_length=0)
+            pairs = [
+                (span, frozenset({pref[label]}))
+                for span, label in rows.select("span", "label").iter_rows()
+                if label in pref and span
+            ]
+            out.append(_set(name, "skill", "en", pairs, limit))
+        elif name.startswith("selfsup_"):
+            kind: Kind = "skill" if name.endswith("skill") else "occupation"
+            out.append(selfsup_set(taxonomy, kind, n=limit or 2000, seed=0))
+        else:
+            raise SystemExit(f"unknown set {name!r}")
+    return out
+
+
+def _set(
+    name: str,
+    kind: Kind,
+    lang: str | None,
+    pairs: list[tuple[str, frozenset[str]]],
+    limit: int | None,
+) -> EvalSet:
+    if limit:
+        pairs = random.Random(0).sample(pairs, min(limit, len(pairs)))
+    return EvalSet(name, kind, lang, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
+
+
+_NOISE_ADD = ("senior", "junior", "H/F", "(m/w/d)", "urgent", "CDI", "- Casablanca")
+
+
+def noisy(label: str, rng: random.Random) -> str:
+    """One random advert-style corruption of an ESCO label (used for self-supervision)."""
+    words = label.split()
+    op = rng.randrange(5)
+    if op == 0 and len(words) > 2:
+        del words[rng.randrange(len(words))]
+    elif op == 1:
+        words.insert(rng.choice((0, len(words))), rng.choice(_NOISE_ADD))
+    elif op == 2:
+        w = rng.randrange(len(words))
+        word = words[w]
+        if len(word) > 4:
+            i = rng.randrange(1, len(word) - 1)
+            words[w] = (
+                word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] + word[i:]
+            )
+    elif op == 3 and len(words) > 1:
+        rng.shuffle(words)
+    else:
+        return label.upper() if rng.random() < 0.5 else label.lower()
+    return " ".join(words)
+
+
+def selfsup_set(taxonomy: Taxonomy, kind: Kind, *, n: int, seed: int) -> EvalSet:
+    uris = taxonomy.concepts.filter(pl.col("kind") == kind).select("uri")
+    alts = (
+        taxonomy.labels.join(uris, on="uri")
+        .filter(pl.col("label_type") == "alternative")
+        .select("uri", "text")
+        .sample(n=n, seed=seed)
+    )
+    rng = random.Random(seed)
+    queries = tuple(noisy(t, rng) for t in alts["text"])
+    return EvalSet(
+        f"selfsup_{kind}", kind, None, queries, tuple(frozenset({u}) for u in alts["uri"])
+    )
+
+
+# --- metrics ---------------------------------------------------------------------------------
+def isco_matcher(taxonomy: Taxonomy) -> Callable[[str, frozenset[str]], bool]:
+    isco = dict(
+        taxonomy.concepts.filter(pl.col("kind") == "occupation")
+        .select("uri", "isco_group")
+        .iter_rows()
+    )
+
+    def hit(pred: str, gold: frozenset[str]) -> bool:
+        if pred in gold:
+            return True
+        code = isco.get(pred) or ""
+        return any(
+            g.startswith(ISCO_PREFIX) and code.startswith(g[len(ISCO_PREFIX) :]) for g in gold
+        )
+
+    return hit
+
+
+def score(
+    ranked: list[list[str]],
+    gold: Sequence[frozenset[str]],
+    hit: Callable[[str, frozenset[str]], bool],
+) -> Scores:
+    rr = np.zeros(len(gold))
+    for i, (preds, g) in enumerate(zip(ranked, gold, strict=True)):
+        for rank, pred in enumerate(preds[:10], start=1):
+            if hit(pred, g):
+                rr[i] = 1.0 / rank
+                break
+    return Scores(len(gold), float(rr.mean()), float((rr == 1).mean()), float((rr >= 0.2).mean()))
+
+
+# --- rankers ---------------------------------------------------------------------------------
+class Baseline:
+    """Char-n-gram TF-IDF over preferred+alternative labels (English and the query language)."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self._cache: dict[
+            tuple[Kind, str | None],
+            tuple[TfidfVectorizer, object, np.ndarray, np.ndarray, list[str]],
+        ] = {}
+
+    def _fit(
+        self, kind: Kind, lang: str | None
+    ) -> tuple[TfidfVectorizer, object, np.ndarray, np.ndarray, list[str]]:
+        key = (kind, lang)
+        if key not in self._cache:
+            uris = self.taxonomy.concepts.filter(pl.col("kind") == kind).select("uri").sort("uri")
+            langs = {"en", lang or "en"}
+            lab = (
+                self.taxonomy.labels.join(uris, on="uri")
+                .filter(
+                    pl.col("lang").is_in(langs)
+                    & pl.col("label_type").is_in(["preferred", "alternative"])
+                )
+                .sort("uri")
+            )
+            uri_list = uris["uri"].to_list()
+            pos = {u: i for i, u in enumerate(uri_list)}
+            concept = np.asarray([pos[u] for u in lab["uri"]])
+            vec = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 4), lowercase=True, dtype=np.float32
+            )
+            mat = vec.fit_transform(lab["text"].to_list()).T.tocsr()
+            present = np.unique(concept)
+            starts = np.searchsorted(concept, present)
+            self._cache[key] = (vec, mat, starts, present, uri_list)
+        return self._cache[key]
+
+    def rank(self, texts: Sequence[str], kind: Kind, lang: str | None) -> list[list[str]]:
+        vec, mat, starts, present, uri_list = self._fit(kind, lang)
+        out: list[list[str]] = []
+        for s in range(0, len(texts), 256):
+            sims = (vec.transform(texts[s : s + 256]) @ mat).toarray()
+            best = np.maximum.reduceat(sims, starts, axis=1)
+            top = np.argsort(-best, axis=1)[:, :10]
+            out.extend([[uri_list[present[j]] for j in row] for row in top])
+        return out
+
+
+def normalizer_ranker(norm: Normalizer) -> Ranker:
+    def rank(texts: Sequence[str], kind: Kind, lang: str | None) -> list[list[str]]:
+        return [
+            [m.uri for m in r.matches]
+            for r in norm.normalize(texts, kind=kind, lang=lang, top_k=10)
+        ]
+
+    return rank
+
+
+# --- throughput ------------------------------------------------------------------------------
+def synthetic_lines(taxonomy: Taxonomy, kind: Kind, n: int, seed: int = 1) -> list[str]:
+    uris = taxonomy.concepts.filter(pl.col("kind") == kind).select("uri")
+    labels = taxonomy.labels.join(uris, on="uri").filter(pl.col("lang").is_in(["en", "fr", "ar"]))
+    texts = labels["text"].to_list()
+    rng = random.Random(seed)
+    return [noisy(rng.choice(texts), rng) for _ in range(n)]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sets",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,selfsup_occupation,selfsup_skill",
+    )
+    parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
+    parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
+    parser.add_argument("--throughput", type=int, default=20_000, help="synthetic lines (0: skip)")
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    taxonomy = Taxonomy.load_bundled()
+    t1 = time.perf_counter()
+    norm = Normalizer(taxonomy)
+    t2 = time.perf_counter()
+    print(
+        f"taxonomy load {t1 - t0:.2f}s, index build (both kinds) {t2 - t1:.2f}s, "
+        f"RSS {peak_rss_mb():.0f} MB"
+    )
+
+    sets = load_sets(args.dev_dir, args.sets.split(","), taxonomy, args.limit)
+    hit = isco_matcher(taxonomy)
+    ours = normalizer_ranker(norm)
+    base = Baseline(taxonomy)
+    print(
+        f"{'set':<22}{'n':>7}  {'MRR@10':>7} {'acc@1':>6} {'acc@5':>6}"
+        "   baseline MRR@10 acc@1 acc@5"
+    )
+    for es in sets:
+        s = score(ours(es.queries, es.kind, es.lang), es.gold, hit)
+        b = (
+            None
+            if args.no_baseline
+            else score(base.rank(es.queries, es.kind, es.lang), es.gold, hit)
+        )
+        line = f"{es.name:<22}{s.n:>7}  {s.mrr10:7.3f} {s.acc1:6.3f} {s.acc5:6.3f}"
+        if b:
+            line += f"   {b.mrr10:15.3f} {b.acc1:5.3f} {b.acc5:5.3f}"
+        print(line, flush=True)
+
+    if args.throughput:
+        for kind in ("occupation", "skill"):
+            lines = synthetic_lines(taxonomy, kind, args.throughput)
+            t = time.perf_counter()
+            norm.normalize(lines, kind=kind)
+            dt = time.perf_counter() - t
+            t = time.perf_counter()
+            norm.normalize(lines, kind=kind, lang="fr")
+            dt_lang = time.perf_counter() - t
+            print(
+                f"throughput {kind}: {len(lines) / dt:,.0f} texts/s (language detected), "
+                f"{len(lines) / dt_lang:,.0f} texts/s (--lang given), {len(lines):,} lines"
+            )
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

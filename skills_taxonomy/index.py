@@ -1,0 +1,321 @@
+"""Sparse lexical index of the ESCO labels of one concept kind, scored in batches.
+
+One ``ConceptIndex`` per kind ("skill", "occupation"), built once from label rows:
+
+* **labels** — every ESCO label (preferred, alternative, hidden; all languages; gendered pairs
+  "boucher/bouchère" split into two labels), reduced to ``label_terms``. Labels are sorted by
+  concept so that the best label of a concept is a ``np.maximum.reduceat`` over its slice.
+* **char** — TF-IDF of character n-grams (``char_wb``) of each label: typos, compounds and
+  morphology ("soudure" ~ "souder").
+* **word** — TF-IDF of words and word bigrams of each label, plus a *head* token (the role
+  word: last word of an English title, first word of a French one) so that "sales manager"
+  prefers managers over sales people.
+* **document** — one TF-IDF document per concept: all its labels, its description and, for
+  occupations, the labels of its essential skills, down-weighted. It finds the concept when the
+  words of the query are in what the concept *is about* rather than in its name.
+
+``score_batch`` returns, for a batch of queries, a dense ``(n_queries, n_concepts)`` score
+matrix ``weights.char * char + weights.word * word`` (max over the labels of a concept, labels in
+the query language boosted) ``+ weights.document * document``. Everything is sparse matrix
+products; no Python loop over concepts or labels.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+
+__all__ = ["ConceptIndex", "IndexWeights", "LabelRows", "head_token"]
+
+FloatMatrix = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+#: Minimum ``rapidfuzz.fuzz.ratio`` for a typo to be corrected to a label term.
+_CORRECTION_CUTOFF = 80.0
+
+#: Languages whose job titles put the role word last; all others put it first.
+_HEAD_LAST = frozenset({"en", "de"})
+
+
+def head_token(terms: Sequence[str], lang: str | None) -> str:
+    """The role word of a title as an extra word feature ("§" prefix keeps it apart)."""
+    if not terms:
+        return ""
+    word = terms[-1] if lang in _HEAD_LAST else terms[0]
+    return f"§{word}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexWeights:
+    """Weights of the score components (tuned on ESCO self-supervision, see benchmarks)."""
+
+    char: float = 0.45
+    word: float = 0.35
+    document: float = 0.20
+    same_language: float = 0.03
+    preferred: float = 0.02
+    prior: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRows:
+    """Labels of one kind, one row each (parallel tuples).
+
+    ``terms`` are the ``label_terms`` of ``text``; ``preferred`` marks preferred labels.
+    """
+
+    concept: tuple[int, ...]
+    text: tuple[str, ...]
+    terms: tuple[tuple[str, ...], ...]
+    lang: tuple[str, ...]
+    preferred: tuple[bool, ...]
+
+
+def char_grams(word: str, lo: int = 3, hi: int = 4) -> tuple[str, ...]:
+    """Character n-grams of `` word `` (padded, like scikit-learn's ``char_wb``)."""
+    padded = f" {word} "
+    grams = [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
+    return tuple(grams) if grams else (padded,)
+
+
+def _single(unit: str) -> tuple[str, ...]:
+    return (unit,)
+
+
+class SparseTfidf:
+    """TF-IDF (sublinear tf, smooth idf, l2 rows) over *units* that expand into features.
+
+    A unit is a word (expanded into its character n-grams) or a word/bigram feature itself. The
+    expansion of each distinct unit is computed once and cached as an array of feature ids, so
+    building and transforming are numpy concatenations rather than per-feature Python work.
+    Features found in more than ``max_df`` of the fitted rows (and at least ``min_cap`` rows)
+    are left out of ``matrix_`` — they cost time and barely discriminate.
+    """
+
+    def __init__(
+        self,
+        expand: Callable[[str], tuple[str, ...]] = _single,
+        *,
+        max_df: float = 0.02,
+        min_cap: int = 200,
+    ) -> None:
+        self.expand = expand
+        self.max_df = max_df
+        self.min_cap = min_cap
+
+    def fit(self, docs: Sequence[Sequence[str]]) -> SparseTfidf:
+        self.vocabulary_: dict[str, int] = {}
+        self._ids: dict[str, IntArray] = {}
+        counts = self._counts(docs, grow=True)
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_ = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+        matrix = self._weigh(counts)
+        cap = max(self.min_cap, int(self.max_df * n))
+        keep = sp.diags((df <= cap).astype(np.float32))
+        pruned = sp.csr_matrix((matrix @ keep).T, dtype=np.float32)
+        pruned.eliminate_zeros()
+        self.matrix_: sp.csr_matrix = pruned  # features × rows
+        return self
+
+    def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        return self._weigh(self._counts(docs, grow=False))
+
+    def _unit_ids(self, unit: str, grow: bool) -> IntArray:
+        ids = self._ids.get(unit)
+        if ids is None:
+            vocab = self.vocabulary_
+            feats = self.expand(unit)
+            if grow:
+                ids = np.asarray([vocab.setdefault(f, len(vocab)) for f in feats], dtype=np.int64)
+                self._ids[unit] = ids
+            else:
+                ids = np.asarray([vocab[f] for f in feats if f in vocab], dtype=np.int64)
+                if len(self._ids) < 2_000_000:
+                    self._ids[unit] = ids
+        return ids
+
+    def _counts(self, docs: Sequence[Sequence[str]], *, grow: bool) -> sp.csr_matrix:
+        parts: list[IntArray] = []
+        lengths = np.zeros(len(docs), dtype=np.int64)
+        for i, doc in enumerate(docs):
+            for unit in doc:
+                ids = self._unit_ids(unit, grow)
+                parts.append(ids)
+                lengths[i] += len(ids)
+        cols = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        data = np.ones(len(cols), dtype=np.float32)
+        counts = sp.csr_matrix(
+            (data, (rows, cols)), shape=(len(docs), len(self.vocabulary_)), dtype=np.float32
+        )
+        counts.sum_duplicates()
+        return counts
+
+    def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        counts.data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
+        return counts
+
+
+class ConceptIndex:
+    """Label and concept-document matrices of one kind (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        uris: Sequence[str],
+        rows: LabelRows,
+        documents: Sequence[Sequence[str]],
+        weights: IndexWeights,
+        max_df: float = 0.02,
+    ) -> None:
+        order = np.argsort(np.asarray(rows.concept, dtype=np.int64), kind="stable")
+        concept = np.asarray(rows.concept, dtype=np.int64)[order]
+        self.uris: tuple[str, ...] = tuple(uris)
+        self.weights = weights
+        self.label_concept: IntArray = concept
+        self.label_text: tuple[str, ...] = tuple(rows.text[i] for i in order)
+        self.label_key: tuple[str, ...] = tuple(" ".join(rows.terms[i]) for i in order)
+        self.label_lang: tuple[str, ...] = tuple(rows.lang[i] for i in order)
+        present = np.unique(concept)
+        if len(present) != len(self.uris):
+            missing = sorted(set(range(len(self.uris))) - set(present.tolist()))
+            raise ValueError(f"concepts without any label: {[self.uris[i] for i in missing[:5]]}")
+        self.starts: IntArray = np.searchsorted(concept, np.arange(len(self.uris)))
+        self.label_preferred = np.asarray([rows.preferred[i] for i in order], dtype=np.float32)
+        # Generic-concept prior: concepts with many names are the common ones ("nurse").
+        n_labels = np.diff(np.append(self.starts, len(concept))).astype(np.float32)
+        self.prior = np.log1p(n_labels) / np.log1p(n_labels.max())
+        self.langs: tuple[str, ...] = tuple(sorted(set(self.label_lang)))
+        lang_pos = {lang: i for i, lang in enumerate(self.langs)}
+        lang_codes = np.asarray([lang_pos[lang] for lang in self.label_lang], dtype=np.int64)
+        self.lang_code: dict[str, int] = lang_pos
+        self.label_lang_code: IntArray = lang_codes
+        exact: dict[str, list[int]] = {}
+        for pos, key in enumerate(self.label_key):
+            exact.setdefault(key, []).append(int(concept[pos]))
+        self.exact: dict[str, tuple[int, ...]] = {
+            k: tuple(dict.fromkeys(v)) for k, v in exact.items()
+        }
+
+        self.char = SparseTfidf(char_grams, max_df=max_df).fit([rows.terms[i] for i in order])
+        self.word = SparseTfidf(max_df=max_df).fit(
+            [
+                [*rows.terms[i], *_bigrams(rows.terms[i]), head_token(rows.terms[i], rows.lang[i])]
+                for i in order
+            ]
+        )
+        self.doc = SparseTfidf(max_df=max_df).fit(documents)
+        # One product scores both channels: [char | word] features stacked (weights go on
+        # the query side, so that they can change without rebuilding).
+        self.label_matrix = sp.csr_matrix(
+            sp.vstack([self.char.matrix_, self.word.matrix_]), dtype=np.float32
+        )
+
+        counts: dict[str, int] = {}
+        for terms in rows.terms:
+            for term in terms:
+                counts[term] = counts.get(term, 0) + 1
+        self.term_counts = counts
+        self._vocab = tuple(sorted(counts, key=lambda t: (-counts[t], t)))
+        self._corrections: dict[str, str] = {}
+
+    @property
+    def n_concepts(self) -> int:
+        return len(self.uris)
+
+    def correct(self, terms: Sequence[str]) -> tuple[str, ...]:
+        """Replace each term no label holds by the closest label term (typos: "weldr").
+
+        Closest by ``rapidfuzz`` similarity ≥ ``_CORRECTION_CUTOFF``, ties to the more frequent
+        term; terms shorter than 4 characters, digits and terms with no close match are kept.
+        """
+        out: list[str] = []
+        for term in terms:
+            if term in self.term_counts or len(term) < 4 or term.isdigit():
+                out.append(term)
+                continue
+            fixed = self._corrections.get(term)
+            if fixed is None:
+                found = process.extractOne(
+                    term, self._vocab, scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF
+                )
+                fixed = found[0] if found else term
+                if len(self._corrections) < 100_000:
+                    self._corrections[term] = fixed
+            out.append(fixed)
+        return tuple(dict.fromkeys(out))
+
+    def label_scores(
+        self,
+        terms: Sequence[Sequence[str]],
+        word_docs: Sequence[Sequence[str]],
+        langs: Sequence[str | None],
+    ) -> sp.csr_matrix:
+        """Sparse ``(n_queries, n_labels)`` label similarities (char + word + bonuses).
+
+        Only labels sharing a discriminating feature with the query are present.
+        """
+        w = self.weights
+        query = sp.hstack(
+            [w.char * self.char.transform(terms), w.word * self.word.transform(word_docs)], "csr"
+        )
+        scores = sp.csr_matrix(query @ self.label_matrix, dtype=np.float32)
+        cols = scores.indices
+        scores.data += w.preferred * self.label_preferred[cols]
+        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
+        qlang = np.asarray([self.lang_code.get(lg, -1) if lg else -1 for lg in langs])
+        scores.data += (self.label_lang_code[cols] == qlang[rows]) * np.float32(w.same_language)
+        return scores
+
+    def concept_scores(
+        self, label_scores: sp.csr_matrix, doc_terms: Sequence[Sequence[str]]
+    ) -> tuple[FloatMatrix, npt.NDArray[np.int32]]:
+        """Per query and concept: best label score + document score, and that best label.
+
+        Returns a dense ``(n_queries, n_concepts)`` score matrix and, same shape, the position
+        of the best-scoring label of each concept (``-1`` where no label scored).
+        """
+        doc = self.doc.transform(doc_terms) @ self.doc.matrix_
+        best = np.asarray((self.weights.document * doc).toarray(), dtype=np.float32)
+        rows = np.repeat(np.arange(label_scores.shape[0]), np.diff(label_scores.indptr))
+        flat = rows * self.n_concepts + self.label_concept[label_scores.indices]
+        label_best = np.zeros(best.size, dtype=np.float32)
+        np.maximum.at(label_best, flat, label_scores.data)
+        is_max = label_scores.data >= label_best[flat]
+        argbest = np.full(best.size, -1, dtype=np.int32)
+        argbest[flat[is_max]] = label_scores.indices[is_max]
+        best += label_best.reshape(best.shape)
+        best += self.weights.prior * self.prior
+        return best, argbest.reshape(best.shape)
+
+    def label_range(self, concept: int) -> tuple[int, int]:
+        """Positions ``[start, stop)`` of the labels of ``concept``."""
+        start = int(self.starts[concept])
+        stop = (
+            int(self.starts[concept + 1]) if concept + 1 < len(self.starts) else len(self.label_key)
+        )
+        return start, stop
+
+
+def _bigrams(terms: Sequence[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(terms)]
+
+
+def word_features(terms: Sequence[str], lang: str | None) -> list[str]:
+    """Word features of a query: terms, bigrams and the head token (for both orders if unknown)."""
+    feats = [*terms, *_bigrams(terms)]
+    if lang is None:
+        feats.extend(dict.fromkeys((head_token(terms, "en"), head_token(terms, "fr"))))
+    elif terms:
+        feats.append(head_token(terms, lang))
+    return feats

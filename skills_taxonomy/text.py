@@ -1,0 +1,323 @@
+"""Folding and cleaning of job-title and skill text before it meets the ESCO index.
+
+Two entry points, applied the same way to ESCO labels and to what agencies write so that both
+sides meet in one normal form:
+
+* ``label_terms(text)`` — the canonical tokens of a text: ``fold`` (case, Latin accents, Arabic
+  diacritics, tatweel and letter variants), French gendered spellings collapsed
+  (``infirmier(ère)``, ``serveur/euse``, ``aide-soignant(e)``), elisions and stop words dropped,
+  then every token reduced by ``fold_word`` (gender, plural, Arabic article) and duplicates
+  removed (``Accrocheur / Accrocheuse`` → ``accrocheur``).
+* ``query_terms(text, lang=...)`` — the same, after removing the noise of job adverts
+  (``NOISE_PATTERNS``: ``H/F``, ``(h/f/x)``, ``m/w/d``; ``NOISE_WORDS``: ``urgent``, ``senior``,
+  ``CDI``, cities…) and expanding abbreviations (``ABBREVIATIONS``: ``tech. sup.``, ``dév.``,
+  ``mgr``…). Noise is kept when removing it would leave nothing.
+
+All tables are plain data, documented where they are defined, and can be extended without
+touching the code. The reductions of ``fold_word`` are *conflating* rather than linguistic: they
+only need to map a feminine or plural form to the same key as its masculine singular, and since
+labels go through the very same function an occasional odd stem (``machine`` → ``machin``) costs
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
+
+from skills_taxonomy._text import fold, is_arabic_letter
+
+__all__ = [
+    "ABBREVIATIONS",
+    "NOISE_PATTERNS",
+    "NOISE_WORDS",
+    "STOP_WORDS",
+    "fold",
+    "fold_word",
+    "label_terms",
+    "query_terms",
+    "split_gendered_label",
+]
+
+# --------------------------------------------------------------------------------------------
+# Data tables (folded keys: lower case, no accents)
+# --------------------------------------------------------------------------------------------
+
+#: Abbreviations agencies use, per language of the text, folded, without their final dot.
+#: Keys of one or two tokens ("tech sup"); values are the expansions, folded too. The "en"
+#: table also serves texts whose language is unknown or not listed.
+ABBREVIATIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "fr": MappingProxyType(
+            {
+                "tech sup": "technicien superieur",
+                "tech spe": "technicien specialise",
+                "tech spec": "technicien specialise",
+                "ts": "technicien specialise",
+                "tech": "technicien",
+                "techn": "technicien",
+                "dev": "developpeur",
+                "resp": "responsable",
+                "ing": "ingenieur",
+                "assist": "assistant",
+                "asst": "assistant",
+                "coord": "coordinateur",
+                "adj": "adjoint",
+                "dir": "directeur",
+                "agt": "agent",
+                "cond": "conducteur",
+                "comm": "commercial",
+                "maint": "maintenance",
+                "elec": "electricite",
+                "mgr": "manager",
+                "rh": "ressources humaines",
+                "info": "informatique",
+                "compta": "comptable",
+                "admin": "administratif",
+                "ouv": "ouvrier",
+                "qualif": "qualifie",
+                "op": "operateur",
+                "opr": "operateur",
+                "vte": "vente",
+                "cial": "commercial",
+                "it": "informatique",
+            }
+        ),
+        "en": MappingProxyType(
+            {
+                "mgr": "manager",
+                "mngr": "manager",
+                "eng": "engineer",
+                "engr": "engineer",
+                "dev": "developer",
+                "devs": "developer",
+                "admin": "administrator",
+                "exec": "executive",
+                "rep": "representative",
+                "asst": "assistant",
+                "assist": "assistant",
+                "coord": "coordinator",
+                "tech": "technician",
+                "techn": "technician",
+                "spec": "specialist",
+                "supv": "supervisor",
+                "mgmt": "management",
+                "acct": "accountant",
+                "hr": "human resources",
+                "it": "ict",
+                "ops": "operations",
+                "sw": "software",
+                "qa": "quality assurance",
+                "svc": "service",
+                "maint": "maintenance",
+                "elec": "electrical",
+                "mech": "mechanical",
+                "dir": "director",
+                "hse": "health safety environment",
+                "cs": "customer service",
+                "dept": "department",
+                "asso": "associate",
+                "assoc": "associate",
+                "sec": "secretary",
+                "pa": "personal assistant",
+                "ba": "business analyst",
+            }
+        ),
+    }
+)
+
+#: Advert noise removed as whole phrases (folded text, matched between word boundaries):
+#: gender markers of French/German/Belgian adverts and contract mentions.
+NOISE_PATTERNS: tuple[str, ...] = (
+    r"\(?\s*[hfmwdx]\s*/\s*[hfmwdx](?:\s*/\s*[hfmwdx])?\s*\)?",
+    r"\(\s*x\s*\)",
+    r"temps (?:plein|partiel)",
+    r"(?:full|part)[ -]?time",
+    r"a pourvoir(?: immediatement)?",
+    r"we are hiring",
+    r"(?:[0-9]+\s*\+?\s*)(?:ans|years?|yrs?)(?: d'experience| of experience| experience)?",
+)
+
+#: Single folded words dropped from queries: seniority, contract type, urgency, places.
+NOISE_WORDS: frozenset[str] = frozenset(
+    {
+        # seniority / experience
+        "senior", "junior", "sr", "jr", "confirme", "confirmee", "debutant", "debutante",
+        "experimente", "experimentee", "experienced", "expert", "lead", "chief", "head",
+        "principal", "trainee", "intern", "internship", "apprentice", "apprenticeship",
+        "stagiaire", "stage", "alternance", "alternant", "apprenti", "apprentie",
+        # contract / urgency
+        "cdi", "cdd", "interim", "freelance", "urgent", "urgently", "hiring", "wanted",
+        "needed", "immediate", "immediately", "recrute", "recrutement", "recherche", "h", "f",
+        "job", "poste", "offre", "emploi", "vacancy", "position", "remote", "teletravail",
+        "contract", "contrat", "permanent", "temporary", "saisonnier", "mission",
+        # places agencies add to titles
+        "casablanca", "rabat", "tanger", "marrakech", "agadir", "fes", "meknes", "oujda",
+        "kenitra", "tetouan", "tunis", "sfax", "sousse", "bizerte", "nabeul", "cairo", "caire",
+        "alexandria", "alexandrie", "giza", "maroc", "morocco", "tunisie", "tunisia", "egypte",
+        "egypt", "paris", "lyon", "marseille", "lille", "toulouse", "bordeaux", "nantes",
+        "bruxelles", "brussels", "madrid", "barcelona", "berlin", "munich", "hamburg", "milan",
+        "rome", "lisbon", "france", "belgique", "belgium", "allemagne", "germany", "espagne",
+        "spain", "italie", "italy", "europe", "uae", "dubai",
+    }
+)  # fmt: skip
+
+#: Function words that carry no meaning for matching (folded): French, English, German,
+#: Spanish articles/prepositions. Arabic particles are handled by ``fold_word``.
+STOP_WORDS: frozenset[str] = frozenset(
+    {
+        "de", "des", "du", "d", "la", "le", "les", "l", "un", "une", "et", "en", "au", "aux",
+        "a", "pour", "par", "sur", "dans", "avec", "ou", "of", "the", "and", "for", "in", "on",
+        "to", "with", "an", "or", "at", "by", "as", "from", "der", "die", "das", "und", "fur",
+        "im", "von", "el", "los", "las", "y", "del", "para", "con", "qu", "s", "j", "n", "c",
+        "m", "t", "e",
+    }
+)  # fmt: skip
+
+#: Endings that turn a feminine or plural French/English word into its masculine singular
+#: key, tried in order (longest first); the stem left must keep ``min_stem`` characters.
+_LATIN_ENDINGS: tuple[tuple[str, str, int], ...] = (
+    ("euses", "eur", 3),
+    ("euse", "eur", 3),
+    ("rices", "eur", 3),
+    ("rice", "eur", 3),
+    ("ieres", "ier", 2),
+    ("iere", "ier", 2),
+    ("iennes", "ien", 2),
+    ("ienne", "ien", 2),
+    ("eres", "er", 3),
+    ("ere", "er", 3),
+    ("ives", "if", 4),
+    ("ive", "if", 4),
+    ("antes", "ant", 3),
+    ("ante", "ant", 3),
+    ("eaux", "eau", 2),
+    ("aux", "al", 3),
+    ("ies", "y", 3),
+    ("ees", "e", 3),
+    ("es", "e", 4),
+    ("s", "", 3),
+    ("e", "", 4),
+)
+
+#: French feminine/plural suffixes written after a masculine word: "(e)", "(ère)", "/euse".
+_GENDER_SUFFIXES = (
+    "e|es|s|ne|nne|le|se|te|ere|iere|euse|euses|rice|trice|ice|esse|ive|ve|ee|x|fe|he|ienne"
+)
+_PAREN_SUFFIX_RE = re.compile(rf"(?<=\w)\((?:{_GENDER_SUFFIXES})\)")
+_SLASH_SUFFIX_RE = re.compile(rf"(?<=\w)\s*/\s*-?(?:{_GENDER_SUFFIXES})\b")
+_DOT_SUFFIX_RE = re.compile(rf"(?<=\w)[.·](?:{_GENDER_SUFFIXES})\b")
+_NOISE_RE = re.compile(r"(?<!\w)(?:" + "|".join(NOISE_PATTERNS) + r")(?!\w)")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_ARABIC_SUFFIXES = ("ات", "ون", "ين", "ه")
+
+
+@lru_cache(maxsize=200_000)
+def fold_word(word: str) -> str:
+    """Reduce one folded word to its matching key (gender, plural, Arabic article stripped).
+
+    >>> fold_word("accrocheuse"), fold_word("infirmieres"), fold_word("welders")
+    ('accrocheur', 'infirmier', 'welder')
+    """
+    if any(is_arabic_letter(ch) for ch in word[:1]):
+        for prefix in _ARABIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                word = word[len(prefix) :]
+                break
+        for suffix in _ARABIC_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+        return word
+    if word.isdigit() or len(word) < 4:
+        return word
+    for ending, replacement, min_stem in _LATIN_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= min_stem:
+            if ending == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(ending)] + replacement
+    return word
+
+
+def _collapse_gender(folded: str) -> str:
+    text = _PAREN_SUFFIX_RE.sub("", folded)
+    text = _SLASH_SUFFIX_RE.sub("", text)
+    return _DOT_SUFFIX_RE.sub("", text)
+
+
+def _terms(words: list[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for word in words:
+        if word in STOP_WORDS:
+            continue
+        key = fold_word(word)
+        if key and key not in seen:
+            seen[key] = None
+    return tuple(seen)
+
+
+def _words(folded: str) -> list[str]:
+    return _TOKEN_RE.findall(folded)
+
+
+@lru_cache(maxsize=400_000)
+def label_terms(text: str) -> tuple[str, ...]:
+    """Canonical tokens of a label or text (see the module docstring); ``()`` for no word.
+
+    >>> label_terms("Accrocheur / Accrocheuse"), label_terms("infirmier(ère)")
+    (('accrocheur',), ('infirmier',))
+    """
+    return _terms(_words(_collapse_gender(fold(text))))
+
+
+def _expand(words: list[str], table: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+        if pair in table:
+            out.extend(table[pair].split())
+            i += 2
+            continue
+        out.extend(table.get(words[i], words[i]).split())
+        i += 1
+    return out
+
+
+def query_terms(text: str, *, lang: str | None = None) -> tuple[str, ...]:
+    """Canonical tokens of a query: ``label_terms`` after noise removal and abbreviations.
+
+    ``lang`` picks the abbreviation table ("fr" or, for anything else, "en").
+
+    >>> query_terms("Soudeur TIG H/F - urgent", lang="fr")
+    ('soudeur', 'tig')
+    >>> query_terms("Tech. sup. en maintenance", lang="fr")
+    ('technicien', 'superieur', 'maintenance')
+    """
+    folded = _collapse_gender(fold(text))
+    cleaned = _NOISE_RE.sub(" ", folded)
+    words = _words(cleaned)
+    table = ABBREVIATIONS["fr" if lang == "fr" else "en"]
+    kept = [w for w in words if w not in NOISE_WORDS]
+    if not kept:
+        kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
+    terms = _terms(_expand(kept, table))
+    return terms or _terms(_words(folded))
+
+
+#: ESCO writes gendered occupation labels as "masculine/feminine" pairs in French, German,
+#: Spanish and Arabic ("boucher/bouchère", "مساعد مختبر طبي / مساعدة مختبر طبي").
+_PAIR_RE = re.compile(r"\s*/\s*")
+
+
+def split_gendered_label(text: str) -> tuple[str, ...]:
+    """The forms of a "masculine/feminine" ESCO label; the label itself when it is not a pair.
+
+    Only splits in two halves that both hold a word of ≥ 3 letters, so "TCP/IP" stays whole.
+    """
+    parts = _PAIR_RE.split(text.strip())
+    if len(parts) != 2 or any(len(p) < 4 or (" " not in p and len(p) < 6) for p in parts):
+        return (text,)
+    return (parts[0], parts[1])

@@ -1,0 +1,109 @@
+"""`mobility-match normalize`: the JSON-lines contract other tools rely on."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import api.cli.normalize as cli_normalize
+from api.cli import main
+from skills_taxonomy.normalizer import Kind, Normalizer
+from tests.skills_taxonomy.normalizer_fixture import shared_normalizer
+
+
+@pytest.fixture(autouse=True)
+def _shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    def build(kind: Kind) -> Normalizer:
+        return shared_normalizer()
+
+    monkeypatch.setattr(cli_normalize, "build_normalizer", build)
+
+
+def run_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, data: bytes, *args: str
+) -> tuple[int, list[dict[str, object]], str]:
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    code = main(["normalize", *args, "--input", str(path)])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_one_json_object_per_line_in_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = ["soudeur TIG H/F", "", "welder", "Serveuse", "لحام"]
+    code, records, err = run_cli(
+        capsys, tmp_path, "\n".join(lines).encode() + b"\n", "--kind", "occupation", "--top-k", "3"
+    )
+    assert code == 0 and err == ""
+    assert [r["text"] for r in records] == lines
+    for record in records:
+        assert set(record) == {"text", "resolved", "matches"}
+        assert isinstance(record["matches"], list) and len(record["matches"]) <= 3
+        for m in record["matches"]:
+            assert set(m) == {"uri", "label", "score", "method"}
+    assert records[1] == {"text": "", "resolved": False, "matches": []}
+    assert records[2]["resolved"] is True
+
+
+def test_stdin_is_the_default_and_crlf_is_accepted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(b"Python\r\nSQL\r\n"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["normalize", "--kind", "skill", "--lang", "en", "--top-k", "1"]) == 0
+    records = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in records] == ["Python", "SQL"]
+    assert records[0]["matches"][0]["method"] == "exact"
+
+
+def test_invalid_utf8_names_the_line_and_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = b"welder\nplumber\nsoud\xe9ur\nbaker\n"
+    code, records, err = run_cli(capsys, tmp_path, data, "--kind", "occupation")
+    assert code == 2
+    assert "line 3" in err and "UTF-8" in err
+    assert [r["text"] for r in records] == ["welder", "plumber"]  # streamed before the error
+
+
+def test_long_line_is_truncated_with_a_warning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    long = "welder " * 300
+    code, records, err = run_cli(
+        capsys, tmp_path, f"baker\n{long}\n".encode(), "--kind", "occupation"
+    )
+    assert code == 0
+    assert "line 2" in err and "truncated" in err
+    assert records[1]["text"] == long[: cli_normalize.MAX_LINE_CHARS]
+
+
+def test_many_lines_in_batches_keep_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_normalize, "BATCH_LINES", 7)
+    words = ["welder", "baker", "", "plombier", "nurse"]
+    lines = [words[i % len(words)] for i in range(104)]
+    code, records, _ = run_cli(
+        capsys, tmp_path, "\n".join(lines).encode(), "--kind", "occupation", "--top-k", "1"
+    )
+    assert code == 0
+    assert [r["text"] for r in records] == lines
+
+
+def test_missing_input_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["normalize", "--kind", "skill", "--input", str(tmp_path / "nope.txt")])
+    assert code == 2
+    assert "nope.txt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--kind", "diploma"], ["--kind", "skill", "--top-k", "0"]])
+def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["normalize", *args])
+    assert exc.value.code == 2

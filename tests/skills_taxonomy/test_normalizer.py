@@ -1,0 +1,221 @@
+"""The normaliser on realistic agency lines (written from ESCO knowledge, not from dev rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from skills_taxonomy.errors import TaxonomyError, UnknownConceptError
+from skills_taxonomy.normalizer import (
+    InvalidNormalizeArgumentError,
+    Match,
+    NormalizedText,
+    Normalizer,
+    synonym_key,
+)
+from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return shared_normalizer()
+
+
+def top_labels(result: NormalizedText, k: int = 5) -> list[str]:
+    return [preferred_en(m.uri) for m in result.matches[:k]]
+
+
+OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
+    # (agency text, lang given or None, English preferred label expected, within top k)
+    ("soudeur TIG H/F", None, "welder", 1),
+    ("Soudeuse (h/f/x) - URGENT", "fr", "welder", 1),
+    ("لحام", None, "welder", 1),
+    ("aide-soignante", None, "nurse assistant", 1),
+    ("Aide-soignant(e) CDI", "fr", "nurse assistant", 3),
+    ("infirmier(ère)", "fr", "nurse responsible for general care", 10),
+    ("Serveur/euse", "fr", "waiter/waitress", 1),
+    ("Serveuse", None, "waiter/waitress", 1),
+    ("développeur web", None, "web developer", 1),
+    ("Développeuse Web junior", "fr", "web developer", 1),
+    (
+        "Technicien spécialisé en électromécanique",
+        "fr",
+        "electromechanical engineering technician",
+        5,
+    ),
+    ("boulangère", None, "baker", 1),
+    ("Plombier chauffagiste", "fr", "plumber", 5),
+    ("maçon", None, "bricklayer", 1),
+    ("Comptable (h/f)", "fr", "accountant", 1),
+    ("chauffeur poids lourd", "fr", "cargo vehicle driver", 3),
+    ("Software Eng.", "en", "software developer", 3),
+    ("senior software engineer (m/w/d)", None, "software developer", 3),
+    ("welder", "en", "welder", 1),
+    ("Weldr", "en", "welder", 3),
+    ("manager sales", "en", "sales manager", 1),
+    ("sales manager - Casablanca", None, "sales manager", 1),
+    ("Electrcian", "en", "electrician", 5),
+    ("كهربائي", None, "electrician", 1),
+    ("Elektriker", "de", "electrician", 1),
+    ("camarero", "es", "waiter/waitress", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected", "k"), OCCUPATION_CASES)
+def test_agency_occupation_lines_find_the_concept(
+    norm: Normalizer, text: str, lang: str | None, expected: str, k: int
+) -> None:
+    [result] = norm.normalize([text], kind="occupation", lang=lang, top_k=10)
+    assert expected in top_labels(result, k), (text, top_labels(result, 10))
+
+
+SKILL_CASES: Sequence[tuple[str, str | None, str, int]] = [
+    ("Python", None, "Python (computer programming)", 1),
+    ("gestion de projet", "fr", "project management", 1),
+    ("project management", "en", "project management", 1),
+    ("customer service", "en", "customer service", 1),
+    ("conduite de chariot élévateur", "fr", "operate forklift", 1),
+    ("anglais", "fr", "English", 1),
+    ("SQL", None, "SQL", 1),
+    ("JavaScript", None, "JavaScript", 1),
+    ("communication", "en", "communication", 1),
+    ("Microsoft Excel", "en", "use spreadsheets software", 3),
+    ("teamwork", "en", "teamwork principles", 5),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected", "k"), SKILL_CASES)
+def test_skill_phrases_find_the_concept(
+    norm: Normalizer, text: str, lang: str | None, expected: str, k: int
+) -> None:
+    [result] = norm.normalize([text], kind="skill", lang=lang, top_k=10)
+    assert expected in top_labels(result, k), (text, top_labels(result, 10))
+
+
+def test_word_order_and_case_do_not_change_the_best_concept(norm: Normalizer) -> None:
+    a, b, c = norm.normalize(
+        ["sales manager", "MANAGER SALES", "Manager, Sales"], kind="occupation", lang="en"
+    )
+    assert a.matches[0].uri == b.matches[0].uri == c.matches[0].uri
+
+
+def test_a_profile_mixing_languages_is_normalised_line_by_line(norm: Normalizer) -> None:
+    results = norm.normalize(["soudeur", "welder", "لحام"], kind="occupation")
+    assert {top_labels(r, 1)[0] for r in results} == {"welder"}
+    assert [r.lang for r in results][2] == "ar"
+
+
+def test_results_keep_input_order_and_length(norm: Normalizer) -> None:
+    texts = ["maçon", "", "welder", "   ", "plombier"] * 3
+    results = norm.normalize(texts, kind="occupation")
+    assert [r.text for r in results] == texts
+    assert all(r.matches == () and not r.resolved for r in results if not r.text.strip())
+
+
+def test_matches_are_typed_ranked_and_scored_in_unit_interval(norm: Normalizer) -> None:
+    [result] = norm.normalize(["soudeur TIG"], kind="occupation", top_k=7)
+    assert isinstance(result, NormalizedText)
+    assert 1 <= len(result.matches) <= 7
+    scores = [m.score for m in result.matches]
+    assert scores == sorted(scores, reverse=True)
+    for m in result.matches:
+        assert isinstance(m, Match)
+        assert 0.0 <= m.score <= 1.0
+        assert m.method in ("synonym", "exact", "lexical", "fuzzy", "related")
+        assert m.uri in norm.taxonomy
+
+
+def test_exact_label_is_method_exact_with_full_score(norm: Normalizer) -> None:
+    [result] = norm.normalize(["Plumber"], kind="occupation", lang="en")
+    assert result.resolved
+    assert result.matches[0].method == "exact"
+    assert result.matches[0].score == 1.0
+    assert preferred_en(result.matches[0].uri) == "plumber"
+
+
+def test_batches_give_the_same_answer_as_single_texts(norm: Normalizer) -> None:
+    texts = [f"technicien de maintenance {i}" for i in range(300)] + ["boulanger"]
+    batch = norm.normalize(texts, kind="occupation", lang="fr")
+    [single] = norm.normalize(["boulanger"], kind="occupation", lang="fr")
+    assert batch[-1] == single
+
+
+def test_gibberish_is_unresolved_but_keeps_best_guesses(norm: Normalizer) -> None:
+    [result] = norm.normalize(["qzxv wpkj"], kind="occupation", top_k=3)
+    assert not result.resolved
+    assert len(result.matches) <= 3
+
+
+def test_threshold_decides_resolution(norm: Normalizer) -> None:
+    strict = Normalizer.__new__(Normalizer)
+    strict.__dict__.update(norm.__dict__)
+    strict.threshold = 1.0
+    [loose_result] = norm.normalize(["soudeur TIG"], kind="occupation")
+    [strict_result] = strict.normalize(["soudeur TIG"], kind="occupation")
+    assert loose_result.resolved
+    assert not strict_result.resolved
+    assert strict_result.matches == loose_result.matches
+
+
+class TestSynonyms:
+    def test_synonym_takes_precedence_and_shares_the_index(self, norm: Normalizer) -> None:
+        [plain] = norm.normalize(["Chef de chantier soudure"], kind="occupation", lang="fr")
+        welder = next(
+            m.uri
+            for m in norm.normalize(["welder"], kind="occupation", lang="en")[0].matches
+            if preferred_en(m.uri) == "welder"
+        )
+        with_syn = norm.with_synonyms({"chef de chantier SOUDURE": welder})
+        assert with_syn.indexes_ is norm.indexes_
+        [result] = with_syn.normalize(["Chef de Chantier Soudure"], kind="occupation")
+        assert result.matches[0] == Match(welder, result.matches[0].label, 1.0, "synonym")
+        assert result.resolved
+        assert welder not in [m.uri for m in result.matches[1:]]
+        # the original is unchanged
+        assert norm.normalize(["Chef de chantier soudure"], kind="occupation", lang="fr") == [plain]
+
+    def test_synonym_of_another_kind_is_ignored(self, norm: Normalizer) -> None:
+        skill = norm.normalize(["Python"], kind="skill")[0].matches[0].uri
+        with_syn = norm.with_synonyms({"python": skill})
+        [result] = with_syn.normalize(["Python"], kind="occupation")
+        assert all(m.method != "synonym" for m in result.matches)
+
+    def test_unknown_synonym_uri_is_an_error(self, norm: Normalizer) -> None:
+        with pytest.raises(UnknownConceptError):
+            norm.with_synonyms({"x": "http://example.org/not-esco"})
+
+    def test_synonym_key_folds_case_accents_and_gender(self) -> None:
+        assert synonym_key("Soudeuse") == synonym_key("SOUDEUR")
+
+
+class TestErrors:
+    def test_unknown_kind(self, norm: Normalizer) -> None:
+        with pytest.raises(InvalidNormalizeArgumentError, match="kind must be one of"):
+            norm.normalize(["x"], kind="diploma")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("top_k", [0, -1, 2.5, True])
+    def test_bad_top_k(self, norm: Normalizer, top_k: object) -> None:
+        with pytest.raises(InvalidNormalizeArgumentError, match="top_k"):
+            norm.normalize(["x"], kind="skill", top_k=top_k)  # type: ignore[arg-type]
+
+    def test_non_str_text_is_named(self, norm: Normalizer) -> None:
+        with pytest.raises(InvalidNormalizeArgumentError, match=r"texts\[1\] must be str"):
+            norm.normalize(["ok", 42], kind="skill")  # type: ignore[list-item]
+
+    def test_a_bare_str_is_not_a_batch(self, norm: Normalizer) -> None:
+        with pytest.raises(InvalidNormalizeArgumentError, match="sequence of str"):
+            norm.normalize("welder", kind="occupation")
+
+    def test_errors_are_taxonomy_errors(self) -> None:
+        assert issubclass(InvalidNormalizeArgumentError, TaxonomyError)
+        assert issubclass(InvalidNormalizeArgumentError, ValueError)
+
+    def test_threshold_out_of_range(self, norm: Normalizer) -> None:
+        with pytest.raises(InvalidNormalizeArgumentError, match="threshold"):
+            Normalizer(norm.taxonomy, threshold=1.5, kinds=())
+
+    def test_kind_not_built(self, norm: Normalizer) -> None:
+        empty = Normalizer(norm.taxonomy, kinds=())
+        with pytest.raises(InvalidNormalizeArgumentError, match="built without kind"):
+            empty.normalize(["x"], kind="skill")

@@ -1,0 +1,106 @@
+"""Folding and cleaning of agency text (skills_taxonomy.text)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skills_taxonomy.text import (
+    ABBREVIATIONS,
+    fold_word,
+    label_terms,
+    query_terms,
+    split_gendered_label,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Accrocheur / Accrocheuse", ("accrocheur",)),
+        ("infirmier(ère)", ("infirmier",)),
+        ("Infirmière", ("infirmier",)),
+        ("aide-soignant(e)", ("aide", "soignant")),
+        ("Aide-soignante", ("aide", "soignant")),
+        ("serveur/euse", ("serveur",)),
+        ("Serveuse", ("serveur",)),
+        ("directrice des ventes", ("directeur", "vente")),
+        ("technicienne", ("technicien",)),
+        ("ÉLECTRICIEN", ("electricien",)),
+    ],
+)
+def test_french_gendered_forms_share_the_masculine_key(
+    text: str, expected: tuple[str, ...]
+) -> None:
+    assert label_terms(text) == expected
+
+
+def test_plurals_and_case_fold_to_one_key() -> None:
+    assert label_terms("WELDERS") == label_terms("welder")
+    assert label_terms("soudeurs") == label_terms("Soudeur")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Soudeur TIG H/F", "Soudeur TIG (h/f/x)", "soudeur TIG F/H - URGENT", "Soudeur TIG m/w/d CDI"],
+)
+def test_advert_noise_is_dropped_from_queries(text: str) -> None:
+    assert query_terms(text, lang="fr") == ("soudeur", "tig")
+
+
+def test_noise_is_kept_when_nothing_else_is_left() -> None:
+    assert query_terms("Senior", lang="en") == ("senior",)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Tech. sup. en maintenance", "fr", "technicien supérieur en maintenance"),
+        ("dév. web", "fr", "développeur web"),
+        ("Resp. logistique", "fr", "responsable logistique"),
+        ("Sr Software Eng", "en", "software engineer"),
+        ("ASST ADMIN MGR", "en", "assistant administrator manager"),
+        ("tech. maintenance", None, "technician maintenance"),
+    ],
+)
+def test_abbreviations_expand_per_language(text: str, lang: str | None, expected: str) -> None:
+    assert query_terms(text, lang=lang) == label_terms(expected)
+
+
+def test_abbreviation_table_is_folded_data() -> None:
+    for table in ABBREVIATIONS.values():
+        for key, value in table.items():
+            assert key == key.lower() and "." not in key
+            assert value == value.lower()
+
+
+def test_arabic_diacritics_tatweel_variants_and_article_are_folded() -> None:
+    plain = label_terms("لحام")
+    assert label_terms("اللحّام") == plain
+    assert label_terms("لـحـام") == plain
+    assert label_terms("مُساعِدة") == label_terms("مساعد")
+    assert label_terms("أمين") == label_terms("امين")
+
+
+def test_gendered_esco_labels_split_in_two() -> None:
+    assert split_gendered_label("boucher/bouchère") == ("boucher", "bouchère")
+    assert split_gendered_label("مساعد مختبر طبي / مساعدة مختبر طبي") == (
+        "مساعد مختبر طبي",
+        "مساعدة مختبر طبي",
+    )
+    assert split_gendered_label("TCP/IP") == ("TCP/IP",)
+    assert split_gendered_label("welder") == ("welder",)
+
+
+def test_fold_word_is_idempotent_on_common_keys() -> None:
+    for word in ("accrocheuse", "infirmieres", "welders", "vendeuse", "analysis"):
+        key = fold_word(word)
+        assert fold_word(key) == key or len(fold_word(key)) >= 3
+
+
+@given(st.text(max_size=60))
+def test_terms_never_fail_and_hold_no_stop_word_or_empty_token(text: str) -> None:
+    for terms in (label_terms(text), query_terms(text), query_terms(text, lang="fr")):
+        assert all(t and " " not in t for t in terms)
+        assert len(set(terms)) == len(terms)
