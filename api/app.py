@@ -1,8 +1,8 @@
 """The FastAPI application: ``create_app(settings)``.
 
 Resources are opened in ``lifespan`` and kept on ``app.state``: the database engine (schema
-migrated to head first), the server secret for pseudonyms, and the profile normaliser (None
-until the ESCO index is wired in).
+migrated to head first), the server secret for pseudonyms, the cache of checked tokens, and
+the profile normaliser (None until the ESCO index is wired in).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import TokenCache
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.migrations import upgrade
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.settings = config
             app.state.engine = engine
             app.state.pseudonym_secret = load_server_secret(config)
+            app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
             app.state.normaliser = None
             yield
         finally:

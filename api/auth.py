@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +26,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "AccessRole",
     "Principal",
+    "TokenCache",
     "authenticate",
     "create_user",
     "hash_token",
@@ -83,6 +87,38 @@ def authenticate(session: Session, token: str) -> Principal | None:
     return Principal(
         user_id=user.id, organisation_id=organisation.id, kind=organisation.kind, role=user.role
     )
+
+
+class TokenCache:
+    """Principals of recently seen tokens (by digest), for ``ttl_seconds``: most requests then
+    authenticate without a query. A revoked token stays valid here until its entry expires.
+    Thread-safe; holds at most ``max_entries`` (least recently used dropped first)."""
+
+    def __init__(self, *, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                del self._entries[digest]
+                return None
+            self._entries.move_to_end(digest)
+            return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        with self._lock:
+            self._entries[digest] = (time.monotonic() + self.ttl_seconds, principal)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 def create_user(

@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, Engine, false, true
 from sqlmodel import Session, SQLModel, col, select
 
-from api.auth import AccessRole, Principal, authenticate
+from api.auth import AccessRole, Principal, TokenCache, authenticate, hash_token
 from api.db import open_session
 from api.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 from api.models.candidates import Candidate
@@ -91,14 +91,20 @@ _bearer = HTTPBearer(
 
 
 def current_principal(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: SessionDep,
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticatedError()
-    principal = authenticate(session, credentials.credentials)
+    cache: TokenCache = request.app.state.token_cache
+    digest = hash_token(credentials.credentials)
+    principal = cache.get(digest)
     if principal is None:
-        raise NotAuthenticatedError()
+        principal = authenticate(session, credentials.credentials)
+        if principal is None:
+            raise NotAuthenticatedError()
+        cache.put(digest, principal)
     return principal
 
 

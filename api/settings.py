@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     secret_file: Path = Path("mobility-match.secret")
 
     sqlite_busy_timeout_ms: int = Field(default=5_000, ge=0)
+    #: How long a checked token is trusted without a query (0: check every request). A revoked
+    #: token keeps working for at most this long.
+    token_cache_seconds: float = Field(default=30.0, ge=0)
     database_echo: bool = False
     #: Apply Alembic migrations up to head when the app starts.
     migrate_on_startup: bool = True
