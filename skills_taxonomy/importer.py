@@ -91,13 +91,16 @@ def import_esco(
         for lang in export.languages()
         if lang != base_language and (chosen is None or lang in chosen)
     ]
+    described = (
+        None if description_languages is None else {x.lower() for x in description_languages}
+    )
     label_frames: list[pl.DataFrame] = []
-    description_frames: list[pl.DataFrame] = []
+    description_frames = [_descriptions(pl.DataFrame(), base_language)]  # never empty
     for lang in [base_language, *others]:
         frames = base_frames if lang == base_language else _read_labels(export, lang, concepts, log)
         for frame in frames:
             label_frames.append(_labels(frame, lang))
-            if description_languages is None or lang in description_languages:
+            if described is None or lang in described:
                 description_frames.append(_descriptions(frame, lang))
 
     relations = _read_relations(export, base_language, concepts["uri"], log)

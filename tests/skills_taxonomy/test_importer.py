@@ -159,8 +159,9 @@ def test_label_languages_can_be_chosen(
 
 
 def test_description_languages_can_be_chosen(export: Path) -> None:
-    taxonomy = import_esco(export, description_languages=["fr"])
+    taxonomy = import_esco(export, description_languages=["FR"])
     assert rows(taxonomy.descriptions) == {(O_WELDER, "fr", "Les soudeurs assemblent des métaux.")}
+    assert import_esco(export, description_languages=[]).descriptions.is_empty()
 
 
 def test_language_files_may_sit_in_the_top_folder(export: Path) -> None:
