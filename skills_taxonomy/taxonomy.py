@@ -261,10 +261,6 @@ class Taxonomy:
         """Languages that have at least one label, sorted."""
         return self._languages
 
-    @cached_property
-    def _languages(self) -> tuple[str, ...]:
-        return tuple(sorted(self._tables["labels"]["lang"].unique().to_list()))
-
     # --- hierarchy and relations -------------------------------------------------------------
     def broader(self, uri: str) -> tuple[str, ...]:
         """Direct broader concepts (skill groups for skills, ISCO groups for occupations)."""
@@ -337,6 +333,10 @@ class Taxonomy:
     # --- lazily built indices ----------------------------------------------------------------
     # polars groups the rows; Python sorts each (small) group: sorting long URI strings in
     # polars costs more than that.
+    @cached_property
+    def _languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._tables["labels"]["lang"].unique().to_list()))
+
     @cached_property
     def _uris_by_kind(self) -> dict[str, tuple[str, ...]]:
         grouped = _group(self.concepts, "kind", "uri")
