@@ -79,13 +79,16 @@ def solve_optimal(graph: AssignmentGraph) -> Solution:
 
     q = quantise_scores(graph.score)
     free = ~graph.locked & (q > 0) & ~cand_locked[graph.cand] & (residual[graph.opening] > 0)
-    free_idx = np.flatnonzero(free)
+    if free.all():  # the common case: no copies of the edge arrays
+        free_idx = np.arange(graph.n_edges, dtype=np.int64)
+        row, col, weight = graph.cand.astype(np.int64), graph.opening.astype(np.int64), q
+    else:
+        free_idx = np.flatnonzero(free)
+        row = graph.cand[free_idx].astype(np.int64)
+        col = graph.opening[free_idx].astype(np.int64)
+        weight = q[free_idx]
     chosen = max_weight_bmatching(
-        n_rows=graph.n_candidates,
-        cap=residual,
-        row=graph.cand[free_idx].astype(np.int64),
-        col=graph.opening[free_idx].astype(np.int64),
-        weight=q[free_idx],
+        n_rows=graph.n_candidates, cap=residual, row=row, col=col, weight=weight
     )
     edges = np.union1d(locked, free_idx[chosen]).astype(np.int64)
     total = math.fsum(graph.score[edges].tolist())
