@@ -128,7 +128,8 @@ def _by_column_heaviest_first(*, col: I64, weight: I64, n_cols: int) -> I64:
     key = (col << (weight_bits + edge_bits)) | (coarse << edge_bits)
     key |= np.arange(col.shape[0], dtype=np.int64)
     key.sort()
-    return key & ((1 << edge_bits) - 1)
+    edge_ids: I64 = key & ((1 << edge_bits) - 1)
+    return edge_ids
 
 
 def _solve_milp(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I64) -> Bool:
