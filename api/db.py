@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-__all__ = ["SessionMode", "create_db_engine", "is_sqlite", "open_session"]
+__all__ = ["SessionMode", "create_db_engine", "for_writing", "is_sqlite", "open_session"]
 
 SessionMode = Literal["read", "write"]
 
@@ -99,6 +99,11 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
             writer_lock.release()
 
 
+def for_writing(engine: Engine) -> Engine:
+    """``engine`` whose transactions take the write lock at BEGIN (SQLite; a no-op elsewhere)."""
+    return engine.execution_options(**{_WRITE_OPTION: True})
+
+
 @contextmanager
 def open_session(engine: Engine, *, mode: SessionMode) -> Iterator[Session]:
     """A session whose transactions begin immediately when ``mode="write"``.
@@ -106,7 +111,7 @@ def open_session(engine: Engine, *, mode: SessionMode) -> Iterator[Session]:
     The session does not commit by itself: the caller commits; anything uncommitted is rolled
     back on exit.
     """
-    bind: Engine = engine.execution_options(**{_WRITE_OPTION: True}) if mode == "write" else engine
+    bind = for_writing(engine) if mode == "write" else engine
     options: dict[str, Any] = {"expire_on_commit": False}
     with Session(bind, **options) as session:
         yield session

@@ -18,6 +18,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from api.db import for_writing
+
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent
@@ -32,5 +34,10 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, *, revision: str = "head") -> None:
-    """Create or migrate the schema up to ``revision``."""
-    command.upgrade(alembic_config(engine), revision)
+    """Create or migrate the schema up to ``revision``.
+
+    Safe when several processes start at once (server workers, the CLI): the migration runs
+    under the database's write lock (SQLite) or an advisory lock (PostgreSQL), so the others
+    wait, then find the schema at head.
+    """
+    command.upgrade(alembic_config(for_writing(engine)), revision)

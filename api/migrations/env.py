@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers every table on the metadata)
 from api.db import create_db_engine
 from api.settings import Settings
+
+#: Advisory lock key of the migrations (PostgreSQL): any fixed 64-bit number.
+_LOCK_KEY = 0x6D6D5F6D69677261  # "mm_migra"
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -33,6 +36,8 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":  # one migrating process at a time
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             context.run_migrations()
         connection.commit()
 

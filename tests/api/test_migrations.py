@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -30,3 +32,30 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
         engine.dispose()
     assert set(SQLModel.metadata.tables) <= tables
     assert "alembic_version" in tables
+
+
+def _upgrade_in_child(url: str) -> None:
+    engine = create_db_engine(url, busy_timeout_ms=60_000)
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_concurrent_upgrades_wait_for_each_other(database_url: str) -> None:
+    """Server workers and the CLI may start together on a fresh database: one migrates, the
+    others wait and find the schema at head (here: three processes at once)."""
+    if database_url.startswith("sqlite"):  # the fixture's SQLite copy is migrated: start afresh
+        database_url = database_url.removesuffix("test.db") + "fresh.db"
+    children = [
+        multiprocessing.get_context("fork").Process(target=_upgrade_in_child, args=(database_url,))
+        for _ in range(3)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [child.exitcode for child in children] == [0, 0, 0]
+    engine = create_db_engine(database_url)
+    try:
+        assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
