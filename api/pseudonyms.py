@@ -44,13 +44,25 @@ def load_server_secret(settings: Settings) -> bytes:
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode("utf-8")
     path = Path(settings.secret_file)
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except FileNotFoundError:
-        pass
-    value = secrets.token_bytes(_SECRET_BYTES)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not path.exists():
+        _create_secret_file(path)
+    text = path.read_text(encoding="ascii").strip()
+    if len(text) != 2 * _SECRET_BYTES:
+        raise ValueError(f"{path}: expected {2 * _SECRET_BYTES} hex digits, got {len(text)}")
+    return bytes.fromhex(text)
+
+
+def _create_secret_file(path: Path) -> None:
+    """Write a new secret atomically: a private temporary file, linked into place unless
+    another process (a second server worker) got there first."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(value.hex() + "\n")
-    logger.warning("created a new server secret in %s: keep it with the database", path)
-    return value
+        handle.write(secrets.token_bytes(_SECRET_BYTES).hex() + "\n")
+    try:
+        os.link(temporary, path)
+        logger.warning("created a new server secret in %s: keep it with the database", path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()

@@ -1,11 +1,11 @@
 """Latency of single reads and writes through the real server, at N concurrent loopback clients.
 
     .venv/bin/python -m benchmarks.bench_api [--clients 20] [--requests 2000]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--workers 1]
 
 Starts ``mobility-match serve`` (uvicorn, one process) on a fresh SQLite file — and on a fresh
 PostgreSQL schema when ``--postgres`` is given — creates an agency user, then runs, each with
-``--clients`` concurrent keep-alive connections:
+``--clients`` concurrent keep-alive connections (``--workers`` server processes):
 
 * baseline: ``GET /api/v1/health`` (no auth, one ``SELECT 1``) — the framework's floor;
 * write: ``POST /api/v1/candidates`` (auth, insert, commit);
@@ -69,9 +69,16 @@ HEADER = (
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a process and its children (the workers) (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or its child
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 RequestFactory = Callable[[int], tuple[str, str, dict[str, object] | None]]
@@ -117,11 +124,13 @@ def _free_port() -> int:
         return port
 
 
-def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(
+    database_url: str, workdir: Path, *, workers: int
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = os.environ | {"DATABASE_URL": database_url, "MOBILITY_MATCH_SECRET_KEY": "bench"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=workdir,
         stdout=subprocess.DEVNULL,
@@ -139,9 +148,11 @@ def _serve(database_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], s
     raise SystemExit("the server did not start")
 
 
-def bench(database_url: str, *, label: str, clients: int, requests: int) -> list[Figures]:
+def bench(
+    database_url: str, *, label: str, clients: int, requests: int, workers: int
+) -> list[Figures]:
     with tempfile.TemporaryDirectory() as workdir:
-        server, base = _serve(database_url, Path(workdir))
+        server, base = _serve(database_url, Path(workdir), workers=workers)
         try:
             engine = create_db_engine(database_url)
             with open_session(engine, mode="write") as session:
@@ -242,6 +253,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--postgres", default=None, metavar="URL")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     print(
         f"{args.clients} concurrent clients, {args.requests} requests per operation, "
@@ -254,11 +266,18 @@ def main() -> None:
             label="SQLite",
             clients=args.clients,
             requests=args.requests,
+            workers=args.workers,
         )
     if args.postgres:
         url, drop = _postgres_schema(args.postgres)
         try:
-            bench(url, label="PostgreSQL", clients=args.clients, requests=args.requests)
+            bench(
+                url,
+                label="PostgreSQL",
+                clients=args.clients,
+                requests=args.requests,
+                workers=args.workers,
+            )
         finally:
             drop()
     print(f"\nload average {os.getloadavg()[0]:.1f} at end")

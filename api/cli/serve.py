@@ -1,7 +1,7 @@
 """`mobility-match serve`: run the API with uvicorn.
 
 ``DATABASE_URL`` selects the database (default: ``mobility-match.db`` in the working
-directory); the schema is created or migrated at start-up.
+directory); the schema is created or migrated at start-up (once, even with several workers).
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default: %(default)s; one per core serves the most requests)",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -29,11 +35,9 @@ def _serve(args: argparse.Namespace) -> int:
     from api.settings import get_settings
 
     # No access log: query strings (e.g. a name filter) may hold personal data.
-    uvicorn.run(
-        create_app(get_settings()),
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        access_log=False,
-    )
+    options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
+    if args.workers > 1:  # each worker process builds the app from the environment
+        uvicorn.run("api.app:create_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(get_settings()), **options)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from pydantic import SecretStr
 
 from api.pseudonyms import load_server_secret, pseudonym
@@ -35,3 +36,10 @@ def test_secret_from_settings_or_created_once_in_a_private_file(tmp_path: Path) 
     assert len(created) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_server_secret(settings) == created  # reused on the next start
+
+
+def test_a_malformed_secret_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "server.secret"
+    path.write_text("not hex\n")
+    with pytest.raises(ValueError, match="hex digits"):
+        load_server_secret(Settings(secret_file=path))
