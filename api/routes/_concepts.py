@@ -1,4 +1,4 @@
-"""Concept rows of candidates and openings: normalise into them, read them back per owner."""
+"""Concept rows of candidates and openings: normalise text, store the rows, read them back."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlmodel import Session, col, delete, select
 from api.models.candidates import CandidateConcept
 from api.models.concepts import NormalisedConceptPublic
 from api.models.openings import OpeningConcept
-from api.normalisation import ProfileKind, ProfileNormaliser
+from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
 
-__all__ = ["concepts_of", "normalise_into"]
+__all__ = ["concepts_of", "normalise", "replace_concepts"]
 
 _TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], str]] = {
     "candidate": (CandidateConcept, "candidate_id"),
@@ -20,25 +20,35 @@ _TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], 
 }
 
 
-def normalise_into(
+def normalise(
+    normaliser: ProfileNormaliser | None, *, kind: ProfileKind, texts: Mapping[str, str]
+) -> Sequence[NormalisedItem] | None:
+    """What ``normaliser`` makes of one profile's ``texts``; None without a normaliser.
+
+    Call it before writing, so that the database is not locked while text is normalised."""
+    if normaliser is None:
+        return None
+    [items] = normaliser.normalise_profiles(kind=kind, profiles=[texts])
+    unknown = {item.field for item in items} - texts.keys()
+    if unknown:
+        raise ValueError(f"the normaliser returned items of unknown fields {sorted(unknown)}")
+    return items
+
+
+def replace_concepts(
     session: Session,
     *,
     kind: ProfileKind,
     owner_id: int,
-    texts: Mapping[str, str],
-    normaliser: ProfileNormaliser | None,
+    items: Sequence[NormalisedItem] | None,
 ) -> None:
-    """Replace the owner's concept rows with what ``normaliser`` makes of ``texts``; without a
-    normaliser the profile stays text only."""
-    if normaliser is None:
+    """Replace the owner's concept rows with ``items``; None (no normaliser) keeps them."""
+    if items is None:
         return
     table, owner_column = _TABLES[kind]
     owner: Any = getattr(table, owner_column)
     session.exec(delete(table).where(owner == owner_id))
-    [items] = normaliser.normalise_profiles(kind=kind, profiles=[texts])
     for item in items:
-        if item.field not in texts:
-            raise ValueError(f"the normaliser returned an item of unknown field {item.field!r}")
         row: dict[str, Any] = {
             owner_column: owner_id,
             "field": item.field,

@@ -32,7 +32,7 @@ from api.models.candidates import (
     CandidateUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import concepts_of, normalise_into
+from api.routes._concepts import concepts_of, normalise, replace_concepts
 
 __all__ = ["router"]
 
@@ -46,17 +46,12 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 def create_candidate(
     body: CandidateCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> CandidatePublic:
+    items = normalise(normaliser, kind="candidate", texts=_texts(body))
     candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
     session.add(candidate)
     session.flush()
     assert candidate.id is not None
-    normalise_into(
-        session,
-        kind="candidate",
-        owner_id=candidate.id,
-        texts=_texts(candidate),
-        normaliser=normaliser,
-    )
+    replace_concepts(session, kind="candidate", owner_id=candidate.id, items=items)
     public = _public(session, [candidate])[0]  # read before commit: one transaction
     session.commit()
     return public
@@ -119,13 +114,8 @@ def update_candidate(
     session.add(candidate)
     if changes.keys() & set(CANDIDATE_TEXT_FIELDS):
         assert candidate.id is not None
-        normalise_into(
-            session,
-            kind="candidate",
-            owner_id=candidate.id,
-            texts=_texts(candidate),
-            normaliser=normaliser,
-        )
+        items = normalise(normaliser, kind="candidate", texts=_texts(candidate))
+        replace_concepts(session, kind="candidate", owner_id=candidate.id, items=items)
     public = _public(session, [candidate])[0]  # read before commit: one transaction
     session.commit()
     return public
@@ -137,7 +127,7 @@ def delete_candidate(candidate: CandidateWritable, session: SessionDep) -> None:
     session.commit()
 
 
-def _texts(candidate: Candidate) -> dict[str, str]:
+def _texts(candidate: Candidate | CandidateCreate) -> dict[str, str]:
     return {field: getattr(candidate, field) for field in CANDIDATE_TEXT_FIELDS}
 
 

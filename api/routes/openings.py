@@ -32,7 +32,7 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import concepts_of, normalise_into
+from api.routes._concepts import concepts_of, normalise, replace_concepts
 
 __all__ = ["router"]
 
@@ -46,13 +46,12 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 def create_opening(
     body: OpeningCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
+    items = normalise(normaliser, kind="opening", texts=_texts(body))
     opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
     session.add(opening)
     session.flush()
     assert opening.id is not None
-    normalise_into(
-        session, kind="opening", owner_id=opening.id, texts=_texts(opening), normaliser=normaliser
-    )
+    replace_concepts(session, kind="opening", owner_id=opening.id, items=items)
     public = _public(session, [opening])[0]  # read before commit: one transaction
     session.commit()
     return public
@@ -106,13 +105,8 @@ def update_opening(
     session.add(opening)
     if changes.keys() & set(OPENING_TEXT_FIELDS):
         assert opening.id is not None
-        normalise_into(
-            session,
-            kind="opening",
-            owner_id=opening.id,
-            texts=_texts(opening),
-            normaliser=normaliser,
-        )
+        items = normalise(normaliser, kind="opening", texts=_texts(opening))
+        replace_concepts(session, kind="opening", owner_id=opening.id, items=items)
     public = _public(session, [opening])[0]  # read before commit: one transaction
     session.commit()
     return public
@@ -124,7 +118,7 @@ def delete_opening(opening: OpeningWritable, session: SessionDep) -> None:
     session.commit()
 
 
-def _texts(opening: Opening) -> dict[str, str]:
+def _texts(opening: Opening | OpeningCreate) -> dict[str, str]:
     return {field: getattr(opening, field) for field in OPENING_TEXT_FIELDS}
 
 
