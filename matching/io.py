@@ -454,21 +454,10 @@ def write_result(result: RoundResult, path: str | os.PathLike[str]) -> None:
 
 
 def write_edges(result: RoundResult, path: str | os.PathLike[str]) -> None:
-    """Every pair the solver considered as CSV ``candidate,opening,score``, atomically."""
+    """Every pair the solver considered as CSV ``candidate,opening,score`` (shortest
+    round-trip floats), atomically."""
     edges = result.edges.select("candidate", "opening", "score")
-
-    def write(out: TextIO) -> None:
-        out.write("candidate,opening,score\n")
-        for candidate, opening, score in edges.iter_rows():
-            out.write(f"{_csv_cell(candidate)},{_csv_cell(opening)},{score!r}\n")
-
-    _atomic_write(path, write)
-
-
-def _csv_cell(text: str) -> str:
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    _atomic_write(path, lambda out: out.write(edges.write_csv()))
 
 
 def _atomic_write(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> None:
