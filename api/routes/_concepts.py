@@ -1,18 +1,36 @@
-"""Concept rows of candidates and openings: normalise text, store the rows, read them back."""
+"""Profiles (candidates and openings) with their concept rows: normalise text, store the rows,
+apply changes, read them back — the steps the two resources share."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, SQLModel, col, delete, select
 
-from api.models.candidates import CandidateConcept
+from api.models._types import utc_now
+from api.models.candidates import CANDIDATE_TEXT_FIELDS, Candidate, CandidateConcept
 from api.models.concepts import NormalisedConceptPublic
-from api.models.openings import OpeningConcept
+from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept
 from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
 
-__all__ = ["concepts_of", "normalise", "replace_concepts"]
+__all__ = [
+    "apply_changes",
+    "concepts_of",
+    "insert_profile",
+    "normalise",
+    "public_profiles",
+    "replace_concepts",
+    "texts_of",
+]
+
+Profile = Candidate | Opening
+PublicModel = TypeVar("PublicModel", bound=SQLModel)
+
+_TEXT_FIELDS: dict[ProfileKind, tuple[str, ...]] = {
+    "candidate": CANDIDATE_TEXT_FIELDS,
+    "opening": OPENING_TEXT_FIELDS,
+}
 
 _TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], str]] = {
     "candidate": (CandidateConcept, "candidate_id"),
@@ -73,3 +91,54 @@ def concepts_of(
         for row in rows:
             result[getattr(row, owner_column)].append(NormalisedConceptPublic.model_validate(row))
     return result
+
+
+def texts_of(profile: SQLModel, *, kind: ProfileKind) -> dict[str, str]:
+    """The free-text fields of a profile (a table row or a create body)."""
+    return {field: getattr(profile, field) for field in _TEXT_FIELDS[kind]}
+
+
+def insert_profile(
+    session: Session,
+    profile: Profile,
+    *,
+    kind: ProfileKind,
+    items: Sequence[NormalisedItem] | None,
+) -> None:
+    session.add(profile)
+    session.flush()
+    assert profile.id is not None
+    replace_concepts(session, kind=kind, owner_id=profile.id, items=items)
+
+
+def apply_changes(
+    session: Session,
+    profile: Profile,
+    changes: SQLModel,
+    *,
+    kind: ProfileKind,
+    normaliser: ProfileNormaliser | None,
+) -> None:
+    """Set the fields ``changes`` sets; normalise again when a text field changed."""
+    values = changes.model_dump(exclude_unset=True)
+    profile.sqlmodel_update(values)
+    profile.updated_at = utc_now()
+    session.add(profile)
+    if values.keys() & set(_TEXT_FIELDS[kind]):
+        assert profile.id is not None
+        items = normalise(normaliser, kind=kind, texts=texts_of(profile, kind=kind))
+        replace_concepts(session, kind=kind, owner_id=profile.id, items=items)
+
+
+def public_profiles(
+    session: Session,
+    profiles: Sequence[Profile],
+    *,
+    kind: ProfileKind,
+    model: type[PublicModel],
+) -> list[PublicModel]:
+    """``profiles`` as ``model`` answers, each with its concept rows (one query for all)."""
+    concepts = concepts_of(session, kind=kind, owner_ids=[p.id for p in profiles if p.id])
+    return [
+        model.model_validate(p, update={"concepts": concepts.get(p.id or 0, [])}) for p in profiles
+    ]

@@ -4,11 +4,10 @@ round results)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.auth import Principal
 from api.deps import (
@@ -22,9 +21,8 @@ from api.deps import (
     visible_to,
 )
 from api.errors import ERROR_RESPONSES
-from api.models._types import CountryCode, utc_now
+from api.models._types import CountryCode
 from api.models.candidates import (
-    CANDIDATE_TEXT_FIELDS,
     Candidate,
     CandidateConcept,
     CandidateCreate,
@@ -32,7 +30,7 @@ from api.models.candidates import (
     CandidateUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import concepts_of, normalise, replace_concepts
+from api.routes._concepts import apply_changes, insert_profile, normalise, public_profiles, texts_of
 
 __all__ = ["router"]
 
@@ -46,14 +44,11 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 def create_candidate(
     body: CandidateCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    items = normalise(normaliser, kind="candidate", texts=_texts(body))
+    items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
     candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
-    session.add(candidate)
-    session.flush()
-    assert candidate.id is not None
-    replace_concepts(session, kind="candidate", owner_id=candidate.id, items=items)
-    public = _public(session, [candidate])[0]  # read before commit: one transaction
-    session.commit()
+    insert_profile(session, candidate, kind="candidate", items=items)
+    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
+    session.commit()  # after building the answer: one transaction
     return public
 
 
@@ -93,12 +88,17 @@ def list_candidates(
     rows, total, next_after = paginate(
         session, Candidate, where=conditions, limit=limit, after=after
     )
-    return Page[CandidatePublic](items=_public(session, rows), total=total, next_after=next_after)
+    return Page[CandidatePublic](
+        items=public_profiles(session, rows, kind="candidate", model=CandidatePublic),
+        total=total,
+        next_after=next_after,
+    )
 
 
 @router.get("/{candidate_id}")
 def read_candidate(candidate: CandidateReadable, session: SessionDep) -> CandidatePublic:
-    return _public(session, [candidate])[0]
+    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
+    return public
 
 
 @router.patch("/{candidate_id}")
@@ -108,15 +108,8 @@ def update_candidate(
     session: SessionDep,
     normaliser: NormaliserDep,
 ) -> CandidatePublic:
-    changes = body.model_dump(exclude_unset=True)
-    candidate.sqlmodel_update(changes)
-    candidate.updated_at = utc_now()
-    session.add(candidate)
-    if changes.keys() & set(CANDIDATE_TEXT_FIELDS):
-        assert candidate.id is not None
-        items = normalise(normaliser, kind="candidate", texts=_texts(candidate))
-        replace_concepts(session, kind="candidate", owner_id=candidate.id, items=items)
-    public = _public(session, [candidate])[0]  # read before commit: one transaction
+    apply_changes(session, candidate, body, kind="candidate", normaliser=normaliser)
+    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
     session.commit()
     return public
 
@@ -125,15 +118,3 @@ def update_candidate(
 def delete_candidate(candidate: CandidateWritable, session: SessionDep) -> None:
     session.delete(candidate)
     session.commit()
-
-
-def _texts(candidate: Candidate | CandidateCreate) -> dict[str, str]:
-    return {field: getattr(candidate, field) for field in CANDIDATE_TEXT_FIELDS}
-
-
-def _public(session: Session, candidates: Sequence[Candidate]) -> list[CandidatePublic]:
-    concepts = concepts_of(session, kind="candidate", owner_ids=[c.id for c in candidates if c.id])
-    return [
-        CandidatePublic.model_validate(c, update={"concepts": concepts.get(c.id or 0, [])})
-        for c in candidates
-    ]

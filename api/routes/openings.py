@@ -3,11 +3,10 @@ places; programme staff read them all. Agencies never reach these routes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api.auth import Principal
 from api.deps import (
@@ -21,9 +20,8 @@ from api.deps import (
     visible_to,
 )
 from api.errors import ERROR_RESPONSES
-from api.models._types import CountryCode, utc_now
+from api.models._types import CountryCode
 from api.models.openings import (
-    OPENING_TEXT_FIELDS,
     Opening,
     OpeningConcept,
     OpeningCreate,
@@ -32,7 +30,7 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import concepts_of, normalise, replace_concepts
+from api.routes._concepts import apply_changes, insert_profile, normalise, public_profiles, texts_of
 
 __all__ = ["router"]
 
@@ -46,14 +44,11 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 def create_opening(
     body: OpeningCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    items = normalise(normaliser, kind="opening", texts=_texts(body))
+    items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
     opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
-    session.add(opening)
-    session.flush()
-    assert opening.id is not None
-    replace_concepts(session, kind="opening", owner_id=opening.id, items=items)
-    public = _public(session, [opening])[0]  # read before commit: one transaction
-    session.commit()
+    insert_profile(session, opening, kind="opening", items=items)
+    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
+    session.commit()  # after building the answer: one transaction
     return public
 
 
@@ -87,27 +82,25 @@ def list_openings(
             )
         )
     rows, total, next_after = paginate(session, Opening, where=conditions, limit=limit, after=after)
-    return Page[OpeningPublic](items=_public(session, rows), total=total, next_after=next_after)
+    return Page[OpeningPublic](
+        items=public_profiles(session, rows, kind="opening", model=OpeningPublic),
+        total=total,
+        next_after=next_after,
+    )
 
 
 @router.get("/{opening_id}")
 def read_opening(opening: OpeningReadable, session: SessionDep) -> OpeningPublic:
-    return _public(session, [opening])[0]
+    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
+    return public
 
 
 @router.patch("/{opening_id}")
 def update_opening(
     body: OpeningUpdate, opening: OpeningWritable, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    changes = body.model_dump(exclude_unset=True)
-    opening.sqlmodel_update(changes)
-    opening.updated_at = utc_now()
-    session.add(opening)
-    if changes.keys() & set(OPENING_TEXT_FIELDS):
-        assert opening.id is not None
-        items = normalise(normaliser, kind="opening", texts=_texts(opening))
-        replace_concepts(session, kind="opening", owner_id=opening.id, items=items)
-    public = _public(session, [opening])[0]  # read before commit: one transaction
+    apply_changes(session, opening, body, kind="opening", normaliser=normaliser)
+    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
     session.commit()
     return public
 
@@ -116,15 +109,3 @@ def update_opening(
 def delete_opening(opening: OpeningWritable, session: SessionDep) -> None:
     session.delete(opening)
     session.commit()
-
-
-def _texts(opening: Opening | OpeningCreate) -> dict[str, str]:
-    return {field: getattr(opening, field) for field in OPENING_TEXT_FIELDS}
-
-
-def _public(session: Session, openings: Sequence[Opening]) -> list[OpeningPublic]:
-    concepts = concepts_of(session, kind="opening", owner_ids=[o.id for o in openings if o.id])
-    return [
-        OpeningPublic.model_validate(o, update={"concepts": concepts.get(o.id or 0, [])})
-        for o in openings
-    ]
