@@ -60,7 +60,7 @@ class IndexWeights:
     document: float = 0.20
     same_language: float = 0.03
     preferred: float = 0.02
-    prior: float = 0.0
+    prior: float = 0.08
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +176,11 @@ class ConceptIndex:
         rows: LabelRows,
         documents: Sequence[Sequence[str]],
         weights: IndexWeights,
+        prior: Sequence[float] | None = None,
+        heads: bool = True,
         max_df: float = 0.02,
     ) -> None:
+        self.heads = heads
         order = np.argsort(np.asarray(rows.concept, dtype=np.int64), kind="stable")
         concept = np.asarray(rows.concept, dtype=np.int64)[order]
         self.uris: tuple[str, ...] = tuple(uris)
@@ -192,9 +195,11 @@ class ConceptIndex:
             raise ValueError(f"concepts without any label: {[self.uris[i] for i in missing[:5]]}")
         self.starts: IntArray = np.searchsorted(concept, np.arange(len(self.uris)))
         self.label_preferred = np.asarray([rows.preferred[i] for i in order], dtype=np.float32)
-        # Generic-concept prior: concepts with many names are the common ones ("nurse").
-        n_labels = np.diff(np.append(self.starts, len(concept))).astype(np.float32)
-        self.prior = np.log1p(n_labels) / np.log1p(n_labels.max())
+        if prior is None:
+            # Generic-concept prior: concepts with many names are the common ones ("nurse").
+            n_labels = np.diff(np.append(self.starts, len(concept))).astype(np.float32)
+            prior = np.log1p(n_labels) / np.log1p(n_labels.max())
+        self.prior = np.asarray(prior, dtype=np.float32)
         self.langs: tuple[str, ...] = tuple(sorted(set(self.label_lang)))
         lang_pos = {lang: i for i, lang in enumerate(self.langs)}
         lang_codes = np.asarray([lang_pos[lang] for lang in self.label_lang], dtype=np.int64)
@@ -210,7 +215,11 @@ class ConceptIndex:
         self.char = SparseTfidf(char_grams, max_df=max_df).fit([rows.terms[i] for i in order])
         self.word = SparseTfidf(max_df=max_df).fit(
             [
-                [*rows.terms[i], *_bigrams(rows.terms[i]), head_token(rows.terms[i], rows.lang[i])]
+                [
+                    *rows.terms[i],
+                    *_bigrams(rows.terms[i]),
+                    *((head_token(rows.terms[i], rows.lang[i]),) if heads else ()),
+                ]
                 for i in order
             ]
         )
@@ -311,11 +320,14 @@ def _bigrams(terms: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in itertools.pairwise(terms)]
 
 
-def word_features(terms: Sequence[str], lang: str | None) -> list[str]:
-    """Word features of a query: terms, bigrams and the head token (for both orders if unknown)."""
+def word_features(terms: Sequence[str], lang: str | None, *, heads: bool) -> list[str]:
+    """Word features of a query: terms, bigrams and (``heads``) the head token — both
+    orders' head when the language is unknown."""
     feats = [*terms, *_bigrams(terms)]
+    if not heads or not terms:
+        return feats
     if lang is None:
         feats.extend(dict.fromkeys((head_token(terms, "en"), head_token(terms, "fr"))))
-    elif terms:
+    else:
         feats.append(head_token(terms, lang))
     return feats

@@ -213,14 +213,17 @@ class Normalizer:
         top_k: int,
     ) -> Iterable[NormalizedText]:
         langs = [lang if lang is not None else detect_language(t) for t in texts]
-        terms = [index.correct(query_terms(t, lang=lg)) for t, lg in zip(texts, langs, strict=True)]
+        terms = [
+            index.correct(query_terms(t, lang=lg, kind=kind))
+            for t, lg in zip(texts, langs, strict=True)
+        ]
         keys = [" ".join(ts) for ts in terms]
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
             label_scores = index.label_scores(
                 [terms[i] for i in live],
-                [word_features(terms[i], langs[i]) for i in live],
+                [word_features(terms[i], langs[i], heads=index.heads) for i in live],
                 [langs[i] for i in live],
             )
             concept_scores, best_label = index.concept_scores(
@@ -331,7 +334,29 @@ def _build_index(taxonomy: Taxonomy, kind: Kind, weights: IndexWeights) -> Conce
         lang=tuple(langs),
         preferred=tuple(preferred),
     )
-    return ConceptIndex(uris=uris, rows=rows, documents=documents, weights=weights)
+    skill = kind == "skill"
+    return ConceptIndex(
+        uris=uris,
+        rows=rows,
+        documents=documents,
+        weights=weights,
+        prior=_skill_prior(taxonomy, uris) if skill else None,
+        # Skill labels are verb phrases ("operate forklift"), queries noun phrases: no head word.
+        heads=not skill,
+    )
+
+
+def _skill_prior(taxonomy: Taxonomy, uris: Sequence[str]) -> list[float]:
+    """How common a skill is: occupations requiring it (essential 1, optional ½), log-scaled."""
+    links = (
+        taxonomy.occupation_skills.group_by("skill_uri")
+        .agg((pl.when(pl.col("relation") == "essential").then(1.0).otherwise(0.5)).sum())
+        .rows()
+    )
+    weight = dict(links)
+    raw = np.log1p(np.asarray([weight.get(u, 0.0) for u in uris], dtype=np.float64))
+    top = float(raw.max()) or 1.0
+    return [float(x) for x in raw / top]
 
 
 def _add_skill_labels(taxonomy: Taxonomy, pos: Mapping[str, int], docs: list[list[str]]) -> None:

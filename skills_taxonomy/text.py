@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Literal
 
 from skills_taxonomy._text import fold, is_arabic_letter
 
@@ -33,6 +34,7 @@ __all__ = [
     "ABBREVIATIONS",
     "NOISE_PATTERNS",
     "NOISE_WORDS",
+    "SKILL_NOISE_PATTERNS",
     "STOP_WORDS",
     "fold",
     "fold_word",
@@ -140,6 +142,20 @@ NOISE_PATTERNS: tuple[str, ...] = (
     r"(?:[0-9]+\s*\+?\s*)(?:ans|years?|yrs?)(?: d'experience| of experience| experience)?",
 )
 
+#: Framing of skill phrases in adverts and CVs, removed from skill queries only ("knowledge of
+#: SQL", "strong communication skills", "maîtrise de l'anglais", "compétences en soudure").
+SKILL_NOISE_PATTERNS: tuple[str, ...] = (
+    r"(?:good|strong|solid|excellent|proven|sound|basic|advanced|working|in-depth|deep)"
+    r" (?:knowledge|understanding|experience|command|skills?)(?: (?:of|in|with))?",
+    r"(?:knowledge|understanding|experience|proficiency|familiarity|expertise)"
+    r" (?:of|in|with)(?: the)?",
+    r"(?:ability|able) to",
+    r"skills?$",
+    r"(?:bonne|excellente|solide|parfaite)s? (?:maitrise|connaissance|pratique)s?",
+    r"(?:maitrise|connaissances?|notions?|pratique|competences?|capacite)"
+    r"(?: (?:de la|de l|des|du|de|d|en|a))?",
+)
+
 #: Single folded words dropped from queries: seniority, contract type, urgency, places.
 NOISE_WORDS: frozenset[str] = frozenset(
     {
@@ -210,6 +226,7 @@ _PAREN_SUFFIX_RE = re.compile(rf"(?<=\w)\((?:{_GENDER_SUFFIXES})\)")
 _SLASH_SUFFIX_RE = re.compile(rf"(?<=\w)\s*/\s*-?(?:{_GENDER_SUFFIXES})\b")
 _DOT_SUFFIX_RE = re.compile(rf"(?<=\w)[.·](?:{_GENDER_SUFFIXES})\b")
 _NOISE_RE = re.compile(r"(?<!\w)(?:" + "|".join(NOISE_PATTERNS) + r")(?!\w)")
+_SKILL_NOISE_RE = re.compile(r"(?<!\w)(?:" + "|".join(SKILL_NOISE_PATTERNS) + r")(?!\w)")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _ARABIC_SUFFIXES = ("ات", "ون", "ين", "ه")
@@ -286,10 +303,13 @@ def _expand(words: list[str], table: Mapping[str, str]) -> list[str]:
     return out
 
 
-def query_terms(text: str, *, lang: str | None = None) -> tuple[str, ...]:
+def query_terms(
+    text: str, *, lang: str | None = None, kind: Literal["skill", "occupation"] | None = None
+) -> tuple[str, ...]:
     """Canonical tokens of a query: ``label_terms`` after noise removal and abbreviations.
 
-    ``lang`` picks the abbreviation table ("fr" or, for anything else, "en").
+    ``lang`` picks the abbreviation table ("fr" or, for anything else, "en"); ``kind="skill"``
+    also removes the framing of skill phrases (``SKILL_NOISE_PATTERNS``).
 
     >>> query_terms("Soudeur TIG H/F - urgent", lang="fr")
     ('soudeur', 'tig')
@@ -298,6 +318,8 @@ def query_terms(text: str, *, lang: str | None = None) -> tuple[str, ...]:
     """
     folded = _collapse_gender(fold(text))
     cleaned = _NOISE_RE.sub(" ", folded)
+    if kind == "skill":
+        cleaned = _SKILL_NOISE_RE.sub(" ", cleaned.replace("'", " ").replace("’", " "))
     words = _words(cleaned)
     table = ABBREVIATIONS["fr" if lang == "fr" else "en"]
     kept = [w for w in words if w not in NOISE_WORDS]

@@ -82,6 +82,8 @@ SKILL_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("communication", "en", "communication", 1),
     ("Microsoft Excel", "en", "use spreadsheets software", 3),
     ("teamwork", "en", "teamwork principles", 5),
+    ("strong communication skills", "en", "communication", 3),
+    ("Connaissances en soudure", "fr", "welding techniques", 10),
 ]
 
 

@@ -104,3 +104,19 @@ def test_terms_never_fail_and_hold_no_stop_word_or_empty_token(text: str) -> Non
     for terms in (label_terms(text), query_terms(text), query_terms(text, lang="fr")):
         assert all(t and " " not in t for t in terms)
         assert len(set(terms)) == len(terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("communication skills", "communication"),
+        ("Strong knowledge of SQL", "SQL"),
+        ("ability to work in teams", "work in teams"),
+        ("maîtrise de l'anglais", "anglais"),
+        ("connaissances en soudure", "soudure"),
+        ("experience with Python", "Python"),
+    ],
+)
+def test_skill_phrase_framing_is_dropped_for_skills_only(text: str, expected: str) -> None:
+    assert query_terms(text, kind="skill") == label_terms(expected)
+    assert len(query_terms(text)) > len(label_terms(expected))
