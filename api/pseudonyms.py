@@ -16,9 +16,11 @@ import os
 import secrets
 from pathlib import Path
 
+from api.models.candidates import Candidate, CandidatePseudonymised
+from api.models.concepts import NormalisedConceptPublic
 from api.settings import Settings
 
-__all__ = ["employer_key", "load_server_secret", "pseudonym"]
+__all__ = ["employer_key", "load_server_secret", "pseudonym", "pseudonymise"]
 
 logger = logging.getLogger("api")
 
@@ -36,6 +38,24 @@ def pseudonym(secret: bytes, *, employer_id: int, candidate_id: int) -> str:
     key = employer_key(secret, employer_id=employer_id)
     digest = hmac.new(key, f"candidate:{candidate_id}".encode(), hashlib.sha256).digest()
     return "C-" + base64.b32encode(digest).decode("ascii")[:20]
+
+
+def pseudonymise(
+    candidate: Candidate,
+    concepts: list[NormalisedConceptPublic],
+    *,
+    secret: bytes,
+    employer_id: int,
+) -> CandidatePseudonymised:
+    """What employer ``employer_id`` may see of ``candidate``: its pseudonym, origin,
+    experience and concepts — never the name, birth date or contact."""
+    assert candidate.id is not None
+    return CandidatePseudonymised(
+        pseudonym=pseudonym(secret, employer_id=employer_id, candidate_id=candidate.id),
+        country=candidate.country,
+        experience_years=candidate.experience_years,
+        concepts=concepts,
+    )
 
 
 def load_server_secret(settings: Settings) -> bytes:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from api.pseudonyms import load_server_secret, pseudonym
+from api.models.candidates import Candidate
+from api.pseudonyms import load_server_secret, pseudonym, pseudonymise
 from api.settings import Settings
 
 SECRET = b"server-secret"
@@ -43,3 +45,22 @@ def test_a_malformed_secret_file_is_refused(tmp_path: Path) -> None:
     path.write_text("not hex\n")
     with pytest.raises(ValueError, match="hex digits"):
         load_server_secret(Settings(secret_file=path))
+
+
+def test_the_employer_view_holds_no_personal_field() -> None:
+    candidate = Candidate(
+        id=42,
+        agency_id=1,
+        full_name="Amina Benali",
+        birth_date=date(1996, 4, 12),
+        email="amina@example.org",
+        phone="+212 600 000000",
+        country="MA",
+        experience_years=4,
+    )
+    view = pseudonymise(candidate, [], secret=SECRET, employer_id=7)
+    shown = view.model_dump_json()
+    for personal in ("Amina", "Benali", "1996", "amina@", "600 000000", '"42"', ":42"):
+        assert personal not in shown
+    assert view.pseudonym == pseudonym(SECRET, employer_id=7, candidate_id=42)
+    assert (view.country, view.experience_years) == ("MA", 4)
