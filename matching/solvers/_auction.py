@@ -12,7 +12,8 @@ Invariant (eps-complementary slackness): every assigned person's value at its op
 are priced 0. Then ``(u = max(0, best), v = P)`` is dual feasible and the primal value is
 within ``n_persons * eps`` of the optimum (see ``_bmatching``). Within a phase prices only rise,
 so the invariant holds with each person's own accepted bid; ``restore`` re-establishes it when
-``eps`` shrinks or edges are added (evicting violators and re-pricing free slots at 0).
+``eps`` shrinks or edges are added (evicting violators; at ``eps = 1`` also re-pricing free
+slots at 0, which the certificate needs).
 
 All arithmetic is int64; the caller keeps weights and prices below 2**62.
 """
@@ -91,18 +92,25 @@ class AuctionState:
 
     # -- phases -------------------------------------------------------------------------------
 
-    def restore(self, eps: int) -> None:
-        """Evict persons violating eps-CS (by their own bid); price free slots at 0; repeat."""
+    def restore(self, eps: int, *, release: bool) -> None:
+        """Evict persons violating eps-CS by their own bid; with ``release``, also price free
+        slots at 0 (complementary slackness) and repeat until both hold.
+
+        Between scaling phases (``release=False``) evicted persons' slots keep their prices, so
+        the next phase starts from the prices the last one found instead of from zero.
+        """
         while True:
-            free = self.holder < 0
-            if np.any(self.price[free] != 0):
-                self.price[free] = 0
-                self._refresh(np.arange(self.capacity.shape[0], dtype=np.int64))
+            if release:
+                free = self.holder < 0
+                if np.any(self.price[free] != 0):
+                    self.price[free] = 0
+                    self._refresh(np.arange(self.capacity.shape[0], dtype=np.int64))
             best = self.best_values(indptr=self.indptr, col=self.col, w=self.w)
             violating = (self.slot_of != _UNASSIGNED) & (self.values(own_bid=True) < best - eps)
-            if not violating.any():
+            if violating.any():
+                self.evict(np.flatnonzero(violating))
+            if not release or not violating.any():
                 return
-            self.evict(np.flatnonzero(violating))
 
     def evict(self, persons: I64) -> None:
         slots = self.slot_of[persons]
@@ -110,14 +118,16 @@ class AuctionState:
         self.slot_of[persons] = _UNASSIGNED
         self.edge_of[persons] = _UNASSIGNED
 
-    def run(self, eps: int) -> None:
-        """Bid until every person holds a slot or its dummy."""
+    def run(self, eps: int, *, max_rounds: int) -> bool:
+        """Bid until every person holds a slot or its dummy; False if ``max_rounds`` ran out."""
         while True:
+            if self.rounds >= max_rounds:
+                return False
             waiting = self.slot_of == _UNASSIGNED
             self.slot_of[waiting & (self.degree == 0)] = _DUMMY
             bidders = np.flatnonzero(waiting & (self.degree > 0))
             if bidders.size == 0:
-                return
+                return True
             self.rounds += 1
             self._round(bidders, eps)
 

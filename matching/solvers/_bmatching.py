@@ -35,6 +35,7 @@ Bool = npt.NDArray[np.bool_]
 
 _COLUMN_DEPTH = 2.0  # working set: each opening's ceil(_COLUMN_DEPTH * cap) heaviest edges
 _EPS_FACTOR = 32  # eps shrinks by this factor between auction phases
+_MAX_ROUNDS = 1_000_000  # safety net: beyond it the MILP fallback answers (never seen)
 _WEIGHT_BITS = 30  # weights are below 2**30
 
 
@@ -53,13 +54,14 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
     work = _initial_working_set(indptr=indptr, cap=cap, row=row, col=col, weight=weight)
     _use_edges(state, work, row=row, col=col, n_rows=n_rows)
     eps = max(1, int(big.max()) // _EPS_FACTOR)
-    while True:
-        state.restore(eps)
-        state.run(eps)
+    done = True
+    while done:
+        state.restore(eps, release=eps == 1)
+        done = state.run(eps, max_rounds=_MAX_ROUNDS)
         if eps == 1:
             break
         eps = max(1, eps // _EPS_FACTOR)
-    while True:  # price the whole graph
+    while done:  # price the whole graph
         best = state.best_values(indptr=indptr, col=col, w=big)
         current = state.values(own_bid=False)
         short = current < best - 1
@@ -68,8 +70,10 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
         gain = big - state.P[col]
         work |= short[row] & (gain > (current + 1)[row])
         _use_edges(state, work, row=row, col=col, n_rows=n_rows)
-        state.restore(1)
-        state.run(1)
+        state.restore(1, release=True)
+        done = state.run(1, max_rounds=_MAX_ROUNDS)
+    if not done:  # pragma: no cover - the round limit is a safety net
+        return _solve_milp(n_rows=n_rows, cap=cap, row=row, col=col, weight=weight)
     chosen = np.zeros(n_edges, dtype=np.bool_)
     chosen[state.edge_of[state.edge_of >= 0]] = True
     bound = sum(best.tolist()) + sum((cap * state.P).tolist())
