@@ -16,29 +16,30 @@ such a collapse is visible. Without locks the empty solution meets every quota, 
 pairs can make quotas unreachable; then ``UnreachableQuotaError`` is raised with a diagnosis
 per quota (see :mod:`matching.solvers.quota_diagnosis`).
 
-The MILP (scipy's HiGHS, sparse constraint matrix) maximises total score subject to one
-placement per candidate, ``capacity`` per opening, locked edges fixed to 1 and the quota rows;
-``mip_rel_gap=0``. With ``time_limit`` set and reached, the best solution found is returned with
-``QuotaResult.optimal == False`` and its proven ``gap``; reached before any solution, it raises
-:class:`QuotaTimeLimitError`. The price of fairness is measured against
-``matching.solvers.optimal.solve_optimal`` when installed, else against the same MILP without
-quota rows.
+The MILP maximises total score subject to one placement per candidate, ``capacity`` per
+opening, locked edges fixed to 1 and the quota rows. It is solved exactly by scipy's HiGHS
+(``mip_rel_gap=0``, status checked) on a working set of edges, the others priced out by LP
+duals until none can improve the incumbent (:mod:`matching.solvers._quota_milp`). With
+``time_limit`` (seconds, for the HiGHS MILP calls) reached, the best solution found is returned
+with ``QuotaResult.optimal == False`` and a proven relative ``gap``; reached before any solution,
+:class:`QuotaTimeLimitError` is raised. The price of fairness is measured against
+:func:`matching.solvers.optimal.solve_optimal` on the same graph.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import import_module
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from matching.errors import MatchingError
+from matching.solvers._quota_milp import TimeLimitWithoutSolution, solve_01
 from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.locks import residual_capacity
+from matching.solvers.optimal import solve_optimal
 from matching.solvers.quota_diagnosis import UnreachableQuotaError, diagnose
 from matching.solvers.quota_spec import GroupColumn, Quota, as_fraction, quota_units
 
@@ -94,14 +95,18 @@ def solve_with_quotas(
     residual_capacity(graph)  # locks that conflict among themselves are not a quota matter
     members = _members(graph, groups, quotas)
     rows = [_quota_rows(graph, q, members[i], employer=employer) for i, q in enumerate(quotas)]
-    found = _solve_milp(graph, extra_rows=rows, time_limit=time_limit)
+    a_le, b_le = _model(graph, rows)
+    try:
+        found = solve_01(graph, a_le, b_le, time_limit=time_limit)
+    except TimeLimitWithoutSolution as exc:
+        raise QuotaTimeLimitError(str(exc)) from None
     if found is None:
         raise UnreachableQuotaError(
             diagnose(graph, groups=groups, quotas=quotas, employer=employer)
         )
     chosen, optimal, gap = found
     solution = Solution(edges=chosen, total=float(graph.score[chosen].sum()), solver="quotas")
-    unconstrained = _unconstrained(graph)
+    unconstrained = solve_optimal(graph)
     shares = tuple(
         _check_share(graph, q, members[i], solution, unconstrained, employer=employer)
         for i, q in enumerate(quotas)
@@ -135,81 +140,38 @@ def _quota_rows(
     in_group: npt.NDArray[np.bool_],
     *,
     employer: npt.NDArray[np.integer] | None,
-) -> tuple[sp.csr_array, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Rows ``lb <= A x <= ub`` of one quota, one per unit and bound (integer coefficients)."""
+) -> sp.csr_array:
+    """Rows ``A x <= 0`` of one quota, one per unit and bound, with integer coefficients."""
     unit_ids, unit = np.unique(quota_units(graph, quota, employer=employer), return_inverse=True)
     n_units, edge = unit_ids.shape[0], np.arange(graph.n_edges)
-    blocks, lower, upper = [], [], []
-    for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
+    blocks = []
+    for share, sign in ((quota.min_share, -1), (quota.max_share, 1)):
         if share is None:
             continue
         frac = as_fraction(share)
-        coef = np.where(in_group, frac.denominator - frac.numerator, -frac.numerator)
+        coef = sign * np.where(in_group, frac.denominator - frac.numerator, -frac.numerator)
         blocks.append(
             sp.csr_array((coef.astype(np.float64), (unit, edge)), shape=(n_units, graph.n_edges))
         )
-        lower.append(np.full(n_units, 0.0 if is_min else -np.inf))
-        upper.append(np.full(n_units, np.inf if is_min else 0.0))
-    return sp.csr_array(sp.vstack(blocks)), np.concatenate(lower), np.concatenate(upper)
+    return sp.csr_array(sp.vstack(blocks))
 
 
-def _solve_milp(
-    graph: AssignmentGraph,
-    *,
-    extra_rows: Sequence[
-        tuple[sp.csr_array, npt.NDArray[np.float64], npt.NDArray[np.float64]]
-    ] = (),
-    time_limit: float | None = None,
-) -> tuple[IntArray, bool, float] | None:
-    """(chosen edges, proven optimal, gap), or None when infeasible."""
-    n = graph.n_edges
-    if n == 0:  # nothing to place: every quota holds vacuously
-        return np.empty(0, dtype=np.int64), True, 0.0
-    edge = np.arange(n)
-    ones = np.ones(n)
+def _model(
+    graph: AssignmentGraph, quota_rows: Sequence[sp.csr_array]
+) -> tuple[sp.csr_array, npt.NDArray[np.float64]]:
+    """``A x <= b``: one placement per candidate, capacity per opening, then the quota rows."""
+    n, edge, ones = graph.n_edges, np.arange(graph.n_edges), np.ones(graph.n_edges)
     cand_rows = sp.csr_array((ones, (graph.cand, edge)), shape=(graph.n_candidates, n))
     open_rows = sp.csr_array((ones, (graph.opening, edge)), shape=(graph.n_openings, n))
-    blocks = [cand_rows, open_rows, *(rows for rows, _, _ in extra_rows)]
-    lower = [np.full(graph.n_candidates, -np.inf), np.full(graph.n_openings, -np.inf)]
-    upper = [np.ones(graph.n_candidates), graph.capacity.astype(np.float64)]
-    lower += [lb for _, lb, _ in extra_rows]
-    upper += [ub for _, _, ub in extra_rows]
-    # HiGHS presolve spends minutes on these assignment-shaped models for no reduction.
-    options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
-    result = milp(
-        -graph.score,
-        integrality=np.ones(n, dtype=np.int8),
-        bounds=Bounds(graph.locked.astype(np.float64), ones),
-        constraints=LinearConstraint(
-            sp.csr_array(sp.vstack(blocks)), np.concatenate(lower), np.concatenate(upper)
-        ),
-        options=options,
+    a_le = sp.csr_array(sp.vstack([cand_rows, open_rows, *quota_rows]))
+    b_le = np.concatenate(
+        (
+            np.ones(graph.n_candidates),
+            graph.capacity.astype(np.float64),
+            np.zeros(sum(rows.shape[0] for rows in quota_rows)),
+        )
     )
-    if result.status == 2:
-        return None
-    if result.x is None:
-        if result.status == 1:
-            raise QuotaTimeLimitError(f"no solution within the time limit ({time_limit} s)")
-        raise MatchingError(f"HiGHS failed: {result.message}")
-    chosen = np.flatnonzero(result.x > 0.5).astype(np.int64)
-    optimal = result.status == 0
-    gap = 0.0 if optimal else float(result.mip_gap)
-    return chosen, optimal, gap
-
-
-def _unconstrained(graph: AssignmentGraph) -> Solution:
-    try:
-        solve_optimal = import_module("matching.solvers.optimal").solve_optimal
-    except (ImportError, AttributeError):
-        found = _solve_milp(graph)
-        if found is None:  # residual_capacity() accepted the locks, so this cannot happen
-            raise MatchingError("the problem without quotas is infeasible") from None
-        chosen = found[0]
-        return Solution(edges=chosen, total=float(graph.score[chosen].sum()), solver="milp")
-    baseline: Solution = solve_optimal(graph)
-    return baseline
+    return a_le, b_le
 
 
 # --- the check -----------------------------------------------------------------------------
