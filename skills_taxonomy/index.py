@@ -235,7 +235,11 @@ class ConceptIndex:
             for term in terms:
                 counts[term] = counts.get(term, 0) + 1
         self.term_counts = counts
-        self._vocab = tuple(sorted(counts, key=lambda t: (-counts[t], t)))
+        # Correction candidates bucketed by first character (a typo rarely hits the first one).
+        buckets: dict[str, list[str]] = {}
+        for term in sorted(counts, key=lambda t: (-counts[t], t)):
+            buckets.setdefault(term[0], []).append(term)
+        self._vocab = {first: tuple(terms) for first, terms in buckets.items()}
         self._corrections: dict[str, str] = {}
 
     @property
@@ -245,8 +249,9 @@ class ConceptIndex:
     def correct(self, terms: Sequence[str]) -> tuple[str, ...]:
         """Replace each term no label holds by the closest label term (typos: "weldr").
 
-        Closest by ``rapidfuzz`` similarity ≥ ``_CORRECTION_CUTOFF``, ties to the more frequent
-        term; terms shorter than 4 characters, digits and terms with no close match are kept.
+        Closest (same first character) by ``rapidfuzz`` similarity ≥ ``_CORRECTION_CUTOFF``,
+        ties to the more frequent term; terms shorter than 4 characters, digits and terms with
+        no close match are kept.
         """
         out: list[str] = []
         for term in terms:
@@ -256,7 +261,10 @@ class ConceptIndex:
             fixed = self._corrections.get(term)
             if fixed is None:
                 found = process.extractOne(
-                    term, self._vocab, scorer=fuzz.ratio, score_cutoff=_CORRECTION_CUTOFF
+                    term,
+                    self._vocab.get(term[0], ()),
+                    scorer=fuzz.ratio,
+                    score_cutoff=_CORRECTION_CUTOFF,
                 )
                 fixed = found[0] if found else term
                 if len(self._corrections) < 100_000:

@@ -229,9 +229,17 @@ class Normalizer:
             concept_scores, best_label = index.concept_scores(
                 label_scores, [terms[i] for i in live]
             )
+            pool = min(max(_RERANK_POOL, top_k), index.n_concepts)
+            candidates = np.argpartition(-concept_scores, pool - 1, axis=1)[:, :pool]
             for row, i in enumerate(live):
                 results[i] = self._rank(
-                    index, concept_scores[row], best_label[row], keys[i], set(terms[i]), top_k
+                    index,
+                    candidates[row].tolist(),
+                    concept_scores[row],
+                    best_label[row],
+                    keys[i],
+                    set(terms[i]),
+                    top_k,
                 )
         for i, text in enumerate(texts):
             matches = results.get(i, ())
@@ -247,16 +255,15 @@ class Normalizer:
     def _rank(
         self,
         index: ConceptIndex,
+        candidates: list[int],
         concept_row: npt.NDArray[np.float32],
         label_row: npt.NDArray[np.int32],
         key: str,
         term_set: set[str],
         top_k: int,
     ) -> tuple[Match, ...]:
-        pool = min(max(_RERANK_POOL, top_k), index.n_concepts)
-        cand = np.argpartition(-concept_row, pool - 1)[:pool]
         exact = set(index.exact.get(key, ()))
-        concepts = [*cand.tolist(), *exact.difference(cand.tolist())]
+        concepts = [*candidates, *exact.difference(candidates)]
         w = self.weights
         scale = (
             w.char + w.word + w.document + w.same_language + w.preferred + w.prior + _FUZZ_WEIGHT
