@@ -9,8 +9,10 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from matching.errors import InfeasibleError
 from matching.solvers.graph import AssignmentGraph
@@ -243,3 +245,65 @@ def test_quota_validation() -> None:
     graph = make_graph(1, [1], [(0, 0)])
     with pytest.raises(ValueError, match="no group column 'origin'"):
         solve_with_quotas(graph, groups={}, quotas=[Quota("origin", "TN", min_share=0.2)])
+
+
+def full_milp_total(instance: Instance) -> float:
+    """The same model written out directly over every edge, solved in one HiGHS call."""
+    graph, n = instance.graph, instance.graph.n_edges
+    edge, ones = np.arange(n), np.ones(n)
+    blocks = [
+        sp.csr_array((ones, (graph.cand, edge)), shape=(graph.n_candidates, n)),
+        sp.csr_array((ones, (graph.opening, edge)), shape=(graph.n_openings, n)),
+    ]
+    upper = [np.ones(graph.n_candidates), graph.capacity.astype(np.float64)]
+    lower = [np.full(graph.n_candidates + graph.n_openings, -np.inf)]
+    for quota in instance.quotas:
+        unit = quota_units(graph, quota, employer=instance.employer)
+        women = instance.gender.members(quota.value)[graph.cand]
+        for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
+            if share is None:
+                continue
+            coef = women.astype(np.float64) - share  # share of placements, in floats
+            blocks.append(sp.csr_array((coef, (unit, edge)), shape=(int(unit.max()) + 1, n)))
+            rows = int(unit.max()) + 1
+            lower.append(np.full(rows, -1e-9 if is_min else -np.inf))
+            upper.append(np.full(rows, np.inf if is_min else 1e-9))
+    result = milp(
+        -graph.score,
+        integrality=ones,
+        bounds=Bounds(graph.locked.astype(np.float64), ones),
+        constraints=LinearConstraint(
+            sp.csr_array(sp.vstack(blocks)), np.concatenate(lower), np.concatenate(upper)
+        ),
+        options={"mip_rel_gap": 0.0},
+    )
+    assert result.status == 0
+    return float(-result.fun)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_column_generation_equals_one_full_milp(seed: int) -> None:
+    # Ten edges per candidate: most of them start outside the working set and must be priced.
+    rng = np.random.default_rng(seed)
+    n_cand, n_open = 60, 12
+    pairs = sorted(
+        {(c, int(o)) for c in range(n_cand) for o in rng.choice(n_open, 10, replace=False)}
+    )
+    graph = make_graph(
+        n_cand, rng.integers(0, 5, n_open).tolist(), pairs, score=rng.random(len(pairs)).tolist()
+    )
+    codes = (rng.random(n_cand) < 0.3).astype(np.int64)
+    instance = Instance(
+        graph=graph,
+        gender=GroupColumn(codes=codes, labels=("m", "f")),
+        employer=np.arange(n_open, dtype=np.int64) // 4,
+        quotas=(
+            Quota("gender", "f", "programme", min_share=0.4),
+            Quota("gender", "f", "employer", min_share=0.3, max_share=0.6),
+        ),
+    )
+    result = solve(instance)
+    assert result.optimal
+    assert result.solution.total == pytest.approx(full_milp_total(instance), abs=1e-6)
+    assert all(meets(instance, result.solution.edges, q) for q in instance.quotas)
+    assert result.price_of_fairness > 0.0
