@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import polars as pl
 
@@ -48,16 +48,18 @@ OpeningKind = Literal["job", "training"]
 UnassignedReason = Literal["no_eligible_opening", "no_skill_match", "outcompeted"]
 
 
-@dataclass(frozen=True, slots=True)
-class SkillClaim:
-    """A skill a candidate holds: an ESCO skill URI and a proficiency/confidence in (0, 1]."""
+class SkillClaim(NamedTuple):
+    """A skill a candidate holds: an ESCO skill URI and a proficiency/confidence in (0, 1].
+
+    A NamedTuple (immutable, typed) rather than a dataclass: a programme holds millions of
+    these and a tuple is built several times faster.
+    """
 
     uri: str
     level: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class LanguageLevel:
+class LanguageLevel(NamedTuple):
     """An ISO 639-1 language code and a CEFR level ("A1".."C2" or "native")."""
 
     language: str
