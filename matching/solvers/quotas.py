@@ -85,12 +85,15 @@ def solve_with_quotas(
     quotas: Sequence[Quota],
     employer: npt.NDArray[np.integer] | None = None,
     time_limit: float | None = None,
+    unconstrained: Solution | None = None,
 ) -> QuotaResult:
     """Maximum total score meeting every quota; see the module docstring for the model.
 
     ``groups`` maps each quota's ``group`` to a :class:`GroupColumn`; ``employer`` (one int per
-    opening) is required by employer-scope quotas. Raises ``UnreachableQuotaError`` (an
-    ``InfeasibleError``) with diagnoses when locked pairs make a quota unreachable.
+    opening) is required by employer-scope quotas. ``unconstrained``: the caller's
+    ``solve_optimal(graph)`` result if it has one (computed here otherwise). Raises
+    ``UnreachableQuotaError`` (an ``InfeasibleError``) with diagnoses when locked pairs make a
+    quota unreachable.
     """
     residual_capacity(graph)  # locks that conflict among themselves are not a quota matter
     members = _members(graph, groups, quotas)
@@ -106,7 +109,8 @@ def solve_with_quotas(
         )
     chosen, optimal, gap = found
     solution = Solution(edges=chosen, total=float(graph.score[chosen].sum()), solver="quotas")
-    unconstrained = solve_optimal(graph)
+    if unconstrained is None:
+        unconstrained = solve_optimal(graph)
     shares = tuple(
         _check_share(graph, q, members[i], solution, unconstrained, employer=employer)
         for i, q in enumerate(quotas)
