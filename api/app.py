@@ -2,7 +2,8 @@
 
 Resources are opened in ``lifespan`` and kept on ``app.state``: the database engine (schema
 migrated to head first), the server secret for pseudonyms, the cache of checked tokens, and
-the profile normaliser (None until the ESCO index is wired in).
+the profile normaliser (``api.esco_normaliser``: the ESCO index, built once per process, with
+the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenCache
+from api.curation import load_normaliser
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.migrations import upgrade
 from api.pseudonyms import load_server_secret
 from api.routes import api_router
 from api.settings import Settings, get_settings
+from skills_taxonomy.normalizer import Normalizer
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -29,8 +32,11 @@ API_PREFIX = "/api/v1"
 logger = logging.getLogger("api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A new app; ``settings`` default to the environment's (``get_settings()``)."""
+def create_app(
+    settings: Settings | None = None, *, normalizer: Normalizer | None = None
+) -> FastAPI:
+    """A new app; ``settings`` default to the environment's (``get_settings()``);
+    ``normalizer`` to the bundled ESCO one (``bundled_normalizer()``)."""
     config = settings if settings is not None else get_settings()
 
     @asynccontextmanager
@@ -47,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine
             app.state.pseudonym_secret = load_server_secret(config)
             app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
-            app.state.normaliser = None
+            app.state.normaliser = await run_in_threadpool(load_normaliser, engine, normalizer)
             yield
         finally:
             engine.dispose()

@@ -33,8 +33,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, *, revision: str = "head") -> None:
-    """Create or migrate the schema up to ``revision``.
+def upgrade(engine: Engine, *, revision: str = "heads") -> None:
+    """Create or migrate the schema up to ``revision`` (every branch head by default).
 
     Safe when several processes start at once (server workers, the CLI): the migration runs
     under the database's write lock (SQLite) or an advisory lock (PostgreSQL), so the others

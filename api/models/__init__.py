@@ -2,6 +2,8 @@
 ``SQLModel.metadata`` (which Alembic compares against)."""
 
 from api.models.candidates import Candidate, CandidateConcept
+from api.models.curation import CurationItem, Synonym
+from api.models.imports import DuplicateFlag, ImportRecord
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
 from api.models.users import ApiToken, User
@@ -10,8 +12,12 @@ __all__ = [
     "ApiToken",
     "Candidate",
     "CandidateConcept",
+    "CurationItem",
+    "DuplicateFlag",
+    "ImportRecord",
     "Opening",
     "OpeningConcept",
     "Organisation",
+    "Synonym",
     "User",
 ]

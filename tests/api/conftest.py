@@ -27,7 +27,9 @@ from api.migrations import upgrade
 from api.models.organisations import OrganisationKind
 from api.models.users import Role
 from api.settings import Settings
+from skills_taxonomy.normalizer import Normalizer
 from tests.api.factories import World
+from tests.skills_taxonomy.normalizer_fixture import shared_normalizer
 
 _BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -80,9 +82,15 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def normalizer() -> Normalizer:
+    """The ESCO normaliser, built once per test session (shared with the taxonomy tests)."""
+    return shared_normalizer()
+
+
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings, normalizer: Normalizer) -> FastAPI:
+    return create_app(settings, normalizer=normalizer)
 
 
 @pytest.fixture

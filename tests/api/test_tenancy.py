@@ -23,8 +23,10 @@ from sqlmodel import select
 from api.db import open_session
 from api.deps import Allow, public
 from api.models.candidates import Candidate, CandidateConcept
+from api.models.curation import CurationItem
 from api.models.openings import Opening, OpeningConcept
 from tests.api.factories import World, auth, candidate_body, opening_body
+from tests.skills_taxonomy.normalizer_fixture import shared_normalizer
 
 #: A string planted in the foreign objects: it must never appear in an answer to a non-owner.
 MARKER = "Zzforeignmarker"
@@ -38,6 +40,8 @@ BODIES: dict[str, Callable[[], dict[str, Any]]] = {
     "CandidateUpdate": lambda: {"full_name": "Overwritten", "skills": "overwritten"},
     "OpeningCreate": lambda: opening_body(title="Intruder"),
     "OpeningUpdate": lambda: {"title": "Overwritten", "capacity": 99},
+    "NormalizeRequest": lambda: {"texts": ["welding"], "kind": "skill"},
+    "CurationConfirm": lambda: {"concept_uri": shared_normalizer().taxonomy.uris("skill")[0]},
 }
 
 
@@ -79,6 +83,16 @@ def _body(operation: dict[str, Any]) -> dict[str, Any] | None:
     name = ref.rsplit("/", 1)[-1]
     assert name in BODIES, f"add a valid {name} body to BODIES"
     return BODIES[name]()
+
+
+def _curation_item(engine: Engine) -> int:
+    """A programme-owned curation item whose text no profile holds."""
+    with open_session(engine, mode="write") as session:
+        item = CurationItem(kind="skill", text="zz unused text", text_key="zz unused text")
+        session.add(item)
+        session.commit()
+        assert item.id is not None
+        return item.id
 
 
 def _snapshot(engine: Engine) -> list[Any]:
@@ -128,7 +142,11 @@ def test_no_route_leaks_or_writes_another_tenants_objects(
         json=opening_body(title=f"Welder {MARKER}", description=MARKER, external_ref=MARKER),
         headers=auth(world.employer_f),
     ).json()
-    path_values = {"candidate_id": foreign_candidate["id"], "opening_id": foreign_opening["id"]}
+    path_values = {
+        "candidate_id": foreign_candidate["id"],
+        "opening_id": foreign_opening["id"],
+        "item_id": _curation_item(engine),
+    }
     before = _snapshot(engine)
 
     openapi = client.get("/api/v1/openapi.json").json()

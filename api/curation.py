@@ -1,0 +1,197 @@
+"""The curation queue and the programme's synonyms, as operations on a session.
+
+* ``load_normaliser(engine, normalizer)`` — the app's ``EscoProfileNormaliser`` with every
+  persisted synonym applied (``lifespan`` calls it once; ``refresh_normaliser`` after a
+  confirmation: ``Normalizer.with_synonyms`` shares the index, so this is cheap).
+* ``sync_queue(session, normaliser)`` — one ``CurationItem`` per unresolved skill or occupation
+  text (kind × ``synonym_key``) found in the concept rows of candidates and openings, with the
+  normaliser's best guesses. Every write path (create, change, import) stores unresolved rows;
+  the queue is brought up to date from them when it is read.
+* ``usage(session)`` — per (kind, key), how many candidates and openings hold the text
+  unresolved.
+* ``confirm(...)`` / ``dismiss(...)`` — a confirmation becomes a ``Synonym`` and re-resolves
+  the unresolved rows holding the text (``method="curated"``, confidence 1.0).
+
+Only skills and occupations are queued: diplomas and languages are parsed by rules (EQF, CEFR)
+and have no ESCO concept to confirm.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from api.db import open_session
+from api.errors import ConflictError, FieldProblem, InvalidInputError
+from api.esco_normaliser import EscoProfileNormaliser, bundled_normalizer, fields_of_kind
+from api.models._types import utc_now
+from api.models.candidates import CandidateConcept
+from api.models.curation import CurationItem, CurationKind, Synonym
+from api.models.openings import OpeningConcept
+from api.normalisation import ProfileKind
+from skills_taxonomy.normalizer import Normalizer, synonym_key
+
+__all__ = [
+    "CURATION_KINDS",
+    "confirm",
+    "dismiss",
+    "load_normaliser",
+    "refresh_normaliser",
+    "sync_queue",
+    "usage",
+]
+
+CURATION_KINDS: tuple[CurationKind, ...] = ("skill", "occupation")
+#: Guesses kept per queued text.
+GUESSES = 5
+
+_TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], str]] = {
+    "candidate": (CandidateConcept, "candidate_id"),
+    "opening": (OpeningConcept, "opening_id"),
+}
+
+
+def _synonyms(session: Session, normalizer: Normalizer) -> dict[str, str]:
+    rows = session.exec(select(Synonym).order_by(col(Synonym.id))).all()
+    return {row.text: row.concept_uri for row in rows if row.concept_uri in normalizer.taxonomy}
+
+
+def load_normaliser(engine: Engine, normalizer: Normalizer | None) -> EscoProfileNormaliser:
+    """The app's normaliser: ``normalizer`` (default: the bundled ESCO one) + the synonyms."""
+    base = normalizer if normalizer is not None else bundled_normalizer()
+    with open_session(engine, mode="read") as session:
+        return EscoProfileNormaliser(base).with_synonyms(_synonyms(session, base))
+
+
+def refresh_normaliser(session: Session, current: EscoProfileNormaliser) -> EscoProfileNormaliser:
+    """``current`` with every persisted synonym applied (call after committing a new one)."""
+    return current.with_synonyms(_synonyms(session, current.normalizer))
+
+
+def _unresolved_texts(session: Session) -> dict[tuple[CurationKind, str], dict[str, Any]]:
+    """Per (kind, key): a text as written, and how many candidates and openings hold it."""
+    found: dict[tuple[CurationKind, str], dict[str, Any]] = {}
+    for profile, (table, owner_column) in _TABLES.items():
+        for kind in CURATION_KINDS:
+            fields = fields_of_kind(profile, kind)
+            owner: Any = getattr(table, owner_column)
+            rows = session.exec(
+                select(table.source_text, func.count(owner.distinct()))
+                .where(col(table.concept_uri).is_(None), col(table.field).in_(fields))
+                .group_by(table.source_text)
+            ).all()
+            for text, count in rows:
+                key = synonym_key(text)
+                if not key:
+                    continue
+                entry = found.setdefault((kind, key), {"text": text, "candidate": 0, "opening": 0})
+                entry[profile] += count
+    return found
+
+
+def usage(session: Session) -> dict[tuple[CurationKind, str], tuple[int, int]]:
+    """Per (kind, key): (candidates, openings) holding the text unresolved."""
+    return {k: (v["candidate"], v["opening"]) for k, v in _unresolved_texts(session).items()}
+
+
+def sync_queue(session: Session, normaliser: EscoProfileNormaliser) -> int:
+    """Queue the unresolved texts not queued yet (with guesses); the number added. The caller
+    commits."""
+    texts = _unresolved_texts(session)
+    known = set(session.exec(select(CurationItem.kind, CurationItem.text_key)).all())
+    new: dict[CurationKind, list[tuple[str, str]]] = defaultdict(list)
+    for (kind, key), entry in texts.items():
+        if (kind, key) not in known:
+            new[kind].append((key, entry["text"]))
+    added = 0
+    for kind, pairs in new.items():
+        results = normaliser.normalizer.normalize([t for _, t in pairs], kind=kind, top_k=GUESSES)
+        for (key, text), result in zip(pairs, results, strict=True):
+            guesses = [{"uri": m.uri, "label": m.label, "score": m.score} for m in result.matches]
+            session.add(
+                CurationItem(
+                    kind=kind, text=text, text_key=key[:500], lang=result.lang, guesses=guesses
+                )
+            )
+            added += 1
+    session.flush()
+    return added
+
+
+def _check_open(item: CurationItem) -> None:
+    if item.status != "open":
+        raise ConflictError(f"curation item {item.id} is {item.status} already")
+
+
+def confirm(
+    session: Session,
+    item: CurationItem,
+    *,
+    concept_uri: str,
+    user_id: int,
+    normaliser: EscoProfileNormaliser,
+) -> int:
+    """Confirm ``concept_uri`` for ``item``: a synonym, and the unresolved rows holding the text
+    re-resolved; the number of rows updated. The caller commits."""
+    _check_open(item)
+    taxonomy = normaliser.normalizer.taxonomy
+    if concept_uri not in taxonomy or taxonomy.kind_of(concept_uri) != item.kind:
+        raise InvalidInputError(
+            [
+                FieldProblem(
+                    loc=("body", "concept_uri"),
+                    msg=f"not an ESCO {item.kind} of the taxonomy",
+                    type="unknown_concept",
+                )
+            ]
+        )
+    existing = session.exec(
+        select(Synonym).where(Synonym.kind == item.kind, Synonym.text_key == item.text_key)
+    ).first()
+    if existing is None:
+        existing = Synonym(
+            kind=item.kind, text=item.text, text_key=item.text_key, concept_uri=concept_uri
+        )
+    existing.concept_uri = concept_uri
+    existing.created_by = user_id
+    session.add(existing)
+    item.status = "confirmed"
+    item.concept_uri = concept_uri
+    item.decided_by = user_id
+    item.decided_at = utc_now()
+    session.add(item)
+    return _resolve_rows(session, kind=item.kind, key=item.text_key, concept_uri=concept_uri)
+
+
+def dismiss(session: Session, item: CurationItem, *, user_id: int) -> None:
+    """Take ``item`` off the queue (its rows stay unresolved). The caller commits."""
+    _check_open(item)
+    item.status = "dismissed"
+    item.decided_by = user_id
+    item.decided_at = utc_now()
+    session.add(item)
+
+
+def _resolve_rows(session: Session, *, kind: CurationKind, key: str, concept_uri: str) -> int:
+    updated = 0
+    for profile, (table, _owner) in _TABLES.items():
+        fields = fields_of_kind(profile, kind)
+        rows: Sequence[tuple[int | None, str]] = session.exec(
+            select(table.id, table.source_text).where(
+                col(table.concept_uri).is_(None), col(table.field).in_(fields)
+            )
+        ).all()
+        ids = [row_id for row_id, text in rows if row_id and synonym_key(text) == key]
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            session.exec(
+                update(table)
+                .where(col(table.id).in_(chunk))
+                .values(concept_uri=concept_uri, confidence=1.0, method="curated")
+            )
+        updated += len(ids)
+    return updated
