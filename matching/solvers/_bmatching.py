@@ -16,7 +16,9 @@ against the whole graph, closed by an exact integer certificate.
 * Certificate: ``u[r] = max(0, max_e W_e - P[col_e])`` and the opening prices ``P >= 0`` are
   dual feasible by construction, so ``sum(u) + cap @ P`` bounds the optimum; the solution is
   accepted only if it is feasible and within ``scale`` of that bound (Python integers, exact).
-  Otherwise (a bug, never seen) the whole problem goes to HiGHS MILP.
+  Otherwise (a bug, never seen) the whole problem goes to HiGHS MILP, as it does when the
+  auction exceeds its round limit (a price war at eps = 1 among identical candidates, which
+  re-pricing free slots at 0 can start; seen on a 5-candidate round test).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ Bool = npt.NDArray[np.bool_]
 
 _COLUMN_DEPTH = 2.0  # working set: each opening's ceil(_COLUMN_DEPTH * cap) heaviest edges
 _EPS_FACTOR = 32  # eps shrinks by this factor between auction phases
-_MAX_ROUNDS = 1_000_000  # safety net: beyond it the MILP fallback answers (never seen)
+_ROUNDS_BASE = 2_000  # round limit = base + per person * persons; beyond it, MILP answers
+_ROUNDS_PER_PERSON = 4
 _WEIGHT_BITS = 30  # weights are below 2**30
 
 
@@ -50,6 +53,7 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
     indptr = np.searchsorted(row, np.arange(n_rows + 1)).astype(np.int64)
     scale = int(np.count_nonzero(indptr[1:] > indptr[:-1])) + 1
     big = weight * scale
+    max_rounds = _ROUNDS_BASE + _ROUNDS_PER_PERSON * scale
     state = AuctionState(capacity=cap, n_persons=n_rows, weight=big)
     work = _initial_working_set(indptr=indptr, cap=cap, row=row, col=col, weight=weight)
     _use_edges(state, work, row=row, col=col, n_rows=n_rows)
@@ -57,7 +61,7 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
     done = True
     while done:
         state.restore(eps, release=eps == 1)
-        done = state.run(eps, max_rounds=_MAX_ROUNDS)
+        done = state.run(eps, max_rounds=max_rounds)
         if eps == 1:
             break
         eps = max(1, eps // _EPS_FACTOR)
@@ -71,8 +75,8 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
         work |= short[row] & (gain > (current + 1)[row])
         _use_edges(state, work, row=row, col=col, n_rows=n_rows)
         state.restore(1, release=True)
-        done = state.run(1, max_rounds=_MAX_ROUNDS)
-    if not done:  # pragma: no cover - the round limit is a safety net
+        done = state.run(1, max_rounds=max_rounds)
+    if not done:  # a price war at eps = 1 (ties between identical candidates): exact MILP
         return _solve_milp(n_rows=n_rows, cap=cap, row=row, col=col, weight=weight)
     chosen = np.zeros(n_edges, dtype=np.bool_)
     chosen[state.edge_of[state.edge_of >= 0]] = True
