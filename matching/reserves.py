@@ -52,6 +52,9 @@ def reserve_lists(
     """
     if size < 0:
         raise ValueError(f"size must be >= 0, got {size}")
+    wanted = sorted(set(jobs))
+    if size == 0:
+        return {o: () for o in wanted}
     placed = list(assignments)
     current = pl.DataFrame(
         {
@@ -61,7 +64,6 @@ def reserve_lists(
         },
         schema={"candidate": pl.String, "assigned_to": pl.String, "assigned_score": pl.Float64},
     )
-    wanted = sorted(set(jobs))
     frame = (
         edges.lazy()
         .select("candidate", "opening", "score")

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "api.cli.taxonomy",
     "api.cli.normalize",
     "api.cli.round",
+    "api.cli.reoptimise",
     "api.cli.serve",
     "api.cli.users",
 )
