@@ -98,7 +98,9 @@ def test_dropout_moves_the_reserve_in(round_files: dict[str, Path]) -> None:
     assert out["manifest"]["based_on"] == before["manifest"]["output_hash"]
 
 
-def test_new_opening_needs_the_candidates(round_files: dict[str, Path], capsys) -> None:  # type: ignore[no-untyped-def]
+def test_new_opening_needs_the_candidates(
+    round_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     new = {"id": "v3", "essential_skills": [S("s09")], "capacity": 1}
     changes = {"new_openings": [new], "accepted": [["c4", "v3"]]}
     assert _reoptimise(round_files, changes) == 2
@@ -130,9 +132,9 @@ def test_new_opening_needs_the_candidates(round_files: dict[str, Path], capsys) 
 )
 def test_unknown_ids_exit_2_without_output(
     round_files: dict[str, Path],
-    capsys,
+    capsys: pytest.CaptureFixture[str],
     changes: dict[str, object],
-    field: str,  # type: ignore[no-untyped-def]
+    field: str,
 ) -> None:
     assert _reoptimise(round_files, changes) == 2
     err = capsys.readouterr().err
