@@ -3,7 +3,8 @@
 Resources are opened in ``lifespan`` and kept on ``app.state``: the database engine (schema
 migrated to head first), the server secret for pseudonyms, the cache of checked tokens, and
 the profile normaliser (``api.esco_normaliser``: the ESCO index, built once per process, with
-the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one).
+the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one), and
+the runner of matching rounds (worker processes, started when a round first needs one).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.migrations import upgrade
 from api.pseudonyms import load_server_secret
+from api.round_runner import RoundRunner
 from api.routes import api_router
 from api.settings import Settings, get_settings
 from skills_taxonomy.normalizer import Normalizer
@@ -54,7 +56,11 @@ def create_app(
             app.state.pseudonym_secret = load_server_secret(config)
             app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
             app.state.normaliser = await run_in_threadpool(load_normaliser, engine, normalizer)
-            yield
+            app.state.round_runner = runner = RoundRunner(engine)
+            try:
+                yield
+            finally:
+                await run_in_threadpool(runner.close)
         finally:
             engine.dispose()
 

@@ -6,6 +6,7 @@ from api.models.curation import CurationItem, Synonym
 from api.models.imports import DuplicateFlag, ImportRecord
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
+from api.models.rounds import Round, RoundAssignment
 from api.models.users import ApiToken, User
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "Opening",
     "OpeningConcept",
     "Organisation",
+    "Round",
+    "RoundAssignment",
     "Synonym",
     "User",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import candidates, curation, health, openings, taxonomy
+from api.routes import candidates, curation, health, openings, rounds, taxonomy
 
 __all__ = ["api_router"]
 
@@ -26,5 +26,6 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(candidates.router)
 api_router.include_router(openings.router)
+api_router.include_router(rounds.router)
 api_router.include_router(taxonomy.router)
 api_router.include_router(curation.router)

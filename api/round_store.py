@@ -1,0 +1,158 @@
+"""A round's rows: its inputs read and converted, its status changes, its stored result.
+
+Every status change is a conditional update (``... WHERE status IN (...)``) in its own
+transaction, so a stop and a finishing worker cannot both win: a result is stored only while
+the round is ``running``, and a stopped, failed or finished round never changes again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+import matching
+from api.convert import to_candidate, to_opening
+from api.db import open_session
+from api.models._types import utc_now
+from api.models.candidates import Candidate, CandidateConcept
+from api.models.openings import Opening, OpeningConcept
+from api.models.rounds import Round, RoundAssignment, RoundStatus
+from matching.round import STAGES
+
+__all__ = [
+    "load_records",
+    "mark_failed",
+    "mark_running",
+    "mark_stopped",
+    "record_stage",
+    "store_result",
+]
+
+_ACTIVE: tuple[RoundStatus, ...] = ("queued", "running")
+
+
+def _transition(
+    session: Session, round_id: int, *, source: Sequence[RoundStatus], **values: Any
+) -> bool:
+    statement = (
+        update(Round)
+        .where(col(Round.id) == round_id, col(Round.status).in_(source))
+        .values(**values)
+    )
+    changed: int = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    return changed == 1
+
+
+def mark_running(engine: Engine, round_id: int) -> dict[str, Any] | None:
+    """Queued → running; the round's policy JSON, or None when it is no longer queued."""
+    with open_session(engine, mode="write") as session:
+        if not _transition(
+            session, round_id, source=("queued",), status="running", started_at=utc_now()
+        ):
+            return None
+        session.commit()
+        found = session.get(Round, round_id)
+        assert found is not None
+        return dict(found.policy)
+
+
+def mark_stopped(engine: Engine, round_id: int) -> bool:
+    with open_session(engine, mode="write") as session:
+        done = _transition(
+            session, round_id, source=_ACTIVE, status="stopped", finished_at=utc_now()
+        )
+        session.commit()
+    return done
+
+
+def mark_failed(engine: Engine, round_id: int, error: str) -> bool:
+    with open_session(engine, mode="write") as session:
+        done = _transition(
+            session,
+            round_id,
+            source=_ACTIVE,
+            status="failed",
+            error=error[:2000],
+            finished_at=utc_now(),
+        )
+        session.commit()
+    return done
+
+
+def record_stage(engine: Engine, round_id: int, stage: str) -> None:
+    progress = (STAGES.index(stage) + 1) / len(STAGES) if stage in STAGES else 0.0
+    with open_session(engine, mode="write") as session:
+        _transition(
+            session, round_id, source=("running",), stage=stage[:32], progress=min(progress, 0.99)
+        )
+        session.commit()
+
+
+def load_records(
+    engine: Engine, round_id: int
+) -> tuple[list[matching.Candidate], list[matching.Opening]]:
+    """The programme's current candidates and openings as matching records."""
+    with open_session(engine, mode="read") as session:
+        candidates = session.exec(select(Candidate).order_by(col(Candidate.id))).all()
+        openings = session.exec(select(Opening).order_by(col(Opening.id))).all()
+        c_concepts: dict[int, list[CandidateConcept]] = {}
+        for row in session.exec(select(CandidateConcept).order_by(col(CandidateConcept.id))):
+            c_concepts.setdefault(row.candidate_id, []).append(row)
+        o_concepts: dict[int, list[OpeningConcept]] = {}
+        for row2 in session.exec(select(OpeningConcept).order_by(col(OpeningConcept.id))):
+            o_concepts.setdefault(row2.opening_id, []).append(row2)
+        records = (
+            [to_candidate(c, c_concepts.get(c.id or 0, [])) for c in candidates],
+            [to_opening(o, o_concepts.get(o.id or 0, [])) for o in openings],
+        )
+    with open_session(engine, mode="write") as session:
+        _transition(
+            session,
+            round_id,
+            source=("running",),
+            candidates=len(records[0]),
+            openings=len(records[1]),
+        )
+        session.commit()
+    return records
+
+
+def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
+    """Store a finished round in one transaction, if it is still running (else nothing)."""
+    with open_session(engine, mode="write") as session:
+        employers = {i: e for i, e in session.execute(select(Opening.id, Opening.employer_id))}
+        candidates = set(session.exec(select(Candidate.id)).all())
+        if not _transition(
+            session,
+            round_id,
+            source=("running",),
+            status="done",
+            stage=STAGES[-1],
+            progress=1.0,
+            result={k: result[k] for k in ("metrics", "manifest", "unassigned")},
+            output_hash=result["manifest"]["output_hash"],
+            finished_at=utc_now(),
+        ):
+            session.rollback()
+            return False
+        rows = []
+        for a in result["assignments"]:
+            opening_id, candidate_id = int(a["opening"]), int(a["candidate"])
+            if opening_id not in employers or candidate_id not in candidates:
+                continue  # deleted (erased) while the round ran
+            rows.append(
+                RoundAssignment(
+                    round_id=round_id,
+                    candidate_id=candidate_id,
+                    opening_id=opening_id,
+                    employer_id=employers[opening_id],
+                    score=float(a["score"]),
+                    explanation=a["explanation"],
+                )
+            )
+        session.add_all(rows)
+        session.commit()
+    return True
