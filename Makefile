@@ -39,7 +39,8 @@ test: $(DEVSTAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(DEVSTAMP)
-	$(PY) -m benchmarks
+	@echo "Benchmarks (run one as: $(PY) -m benchmarks.<name>; results in benchmarks/RESULTS.md):"
+	@ls benchmarks/bench_*.py | sed 's|benchmarks/||; s|\.py$$||; s|^|  |'
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
