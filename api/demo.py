@@ -1,66 +1,152 @@
-"""``make demo``: normalise a few candidate lines as recruiting agencies write them.
+"""``make demo``: a whole demo programme, served over HTTP.
 
-Prints, for each line, the ESCO concepts found (or that it is unresolved), and the language
-levels and EQF levels read from language and diploma lines. Later issues extend this into a
-whole demo programme served over HTTP.
+1. normalises a few candidate lines as agencies write them (a short showcase);
+2. seeds a fresh SQLite file (``./demo.sqlite``) with the demo programme (``api.demo_data``:
+   3 agencies, 40 employers, 2,000 free-text candidates, 300 vacancies, 10 trainings), every
+   profile normalised on the way in;
+3. runs a matching round in a worker process, as the API does;
+4. prints the URLs and the demo users' tokens, and serves the API until Ctrl-C.
+
+``--no-serve`` (or ``MOBILITY_MATCH_DEMO_NO_SERVE=1``) stops after step 4's printing.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import time
+from pathlib import Path
 
-from skills_taxonomy.cefr import parse_language_levels
-from skills_taxonomy.eqf import parse_eqf
+from sqlalchemy import Engine
+
+from api.db import create_db_engine, open_session
+from api.demo_data import seed_demo
+from api.esco_normaliser import EscoProfileNormaliser, bundled_normalizer
+from api.migrations import upgrade
+from api.models.rounds import FINAL_STATUSES, Round
+from api.round_runner import RoundRunner
 from skills_taxonomy.normalizer import Normalizer
-from skills_taxonomy.taxonomy import Taxonomy
 
-#: (kind, text) as agencies in Morocco, Tunisia and Egypt write them.
-DEMO_LINES: tuple[tuple[str, str], ...] = (
+__all__ = ["main"]
+
+SHOWCASE: tuple[tuple[str, str], ...] = (
     ("occupation", "Technicien spécialisé en électromécanique"),
     ("occupation", "soudeur TIG H/F"),
     ("occupation", "لحام"),
     ("occupation", "aide-soignante"),
-    ("occupation", "infirmier(ère)"),
     ("occupation", "développeur full stack"),
-    ("occupation", "Senior electrician (urgent)"),
     ("skill", "soudure TIG"),
     ("skill", "maintenance industrielle"),
-    ("skill", "bricklaying"),
-    ("skill", "JavaScript"),
-)
-LANGUAGE_LINES: tuple[str, ...] = (
-    "Allemand B1 (Goethe), anglais courant, arabe langue maternelle",
-    "DELF B2",
-    "العربية: اللغة الأم",
-)
-DIPLOMA_LINES: tuple[str, ...] = (
-    "BTS maintenance industrielle",
-    "Technicien Spécialisé (OFPPT) en électromécanique",
-    "Licence professionnelle en informatique",
 )
 
 
-def main() -> int:
-    started = time.perf_counter()
-    taxonomy = Taxonomy.load_bundled()
-    normalizer = Normalizer(taxonomy)
-    print(f"{taxonomy.version}: index ready in {time.perf_counter() - started:.1f} s")
-    print("This service uses the ESCO classification of the European Commission.\n")
+def _showcase(normalizer: Normalizer) -> None:
     for kind in ("occupation", "skill"):
-        texts = [text for k, text in DEMO_LINES if k == kind]
-        for result in normalizer.normalize(texts, kind=kind, top_k=3):  # type: ignore[arg-type]
-            state = "resolved" if result.resolved else "UNRESOLVED"
-            print(f"[{kind}] {result.text!r} ({result.lang or '?'}, {state})")
-            for match in result.matches:
-                print(f"    {match.score:.2f} {match.method:<8} {match.label}  <{match.uri}>")
-    print()
-    for line in LANGUAGE_LINES:
-        levels = ", ".join(f"{lv.language}={lv.level}" for lv in parse_language_levels(line))
-        print(f"[languages] {line!r} -> {levels or 'nothing recognised'}")
-    for line in DIPLOMA_LINES:
-        eqf = parse_eqf(line)
-        found = f"EQF {eqf.level} ({eqf.qualification})" if eqf else "not recognised"
-        print(f"[diploma] {line!r} -> {found}")
+        texts = [text for k, text in SHOWCASE if k == kind]
+        for result in normalizer.normalize(texts, kind=kind, top_k=1):
+            best = result.matches[0] if result.matches else None
+            found = f"{best.label} ({best.score:.2f}, {best.method})" if best else "-"
+            state = "" if result.resolved else "  [unresolved: curation queue]"
+            print(f"  [{kind}] {result.text!r} -> {found}{state}")
+
+
+def _run_round(runner: RoundRunner, engine: Engine, *, seed: int) -> Round:
+    """Queue a round with the runner the API uses and wait for it to finish."""
+    with open_session(engine, mode="write") as session:
+        found = Round(policy={"seed": seed})
+        session.add(found)
+        session.commit()
+        session.refresh(found)
+    assert found.id is not None
+    runner.submit(found.id)
+    while True:
+        with open_session(engine, mode="read") as session:
+            current = session.get(Round, found.id)
+            assert current is not None
+            if current.status in FINAL_STATUSES:
+                return current
+        time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.demo", description=__doc__)
+    parser.add_argument("--db", default="demo.sqlite", help="SQLite file (recreated)")
+    parser.add_argument("--candidates", type=int, default=2000)
+    parser.add_argument("--vacancies", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-serve", action="store_true", help="seed, run, print; no server")
+    args = parser.parse_args(argv)
+    serve = not (args.no_serve or os.environ.get("MOBILITY_MATCH_DEMO_NO_SERVE") == "1")
+
+    started = time.perf_counter()
+    normalizer = bundled_normalizer()
+    print(
+        f"{normalizer.taxonomy.version}: ESCO index ready in {time.perf_counter() - started:.0f} s"
+    )
+    print("This service uses the ESCO classification of the European Commission.\n")
+    _showcase(normalizer)
+
+    db = Path(args.db)
+    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{db}"
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+        started = time.perf_counter()
+        tokens = seed_demo(
+            engine,
+            normaliser=EscoProfileNormaliser(normalizer),
+            taxonomy=normalizer.taxonomy,
+            seed=args.seed,
+            candidates=args.candidates,
+            vacancies=args.vacancies,
+        )
+        print(
+            f"\nseeded {db}: {args.candidates} candidates, {args.vacancies} vacancies, "
+            f"10 trainings in {time.perf_counter() - started:.0f} s"
+        )
+        runner = RoundRunner(engine)
+        try:
+            started = time.perf_counter()
+            done = _run_round(runner, engine, seed=args.seed)
+        finally:
+            runner.close()
+        print(f"round {done.id}: {done.status} in {time.perf_counter() - started:.1f} s")
+        if done.result is not None:
+            m = done.result["metrics"]
+            print(
+                f"  placed {m['candidates_placed']}/{m['candidates']} candidates, "
+                f"filled {m['places_filled']}/{m['places_total']} places, "
+                f"output {done.output_hash}"
+            )
+        elif done.error:
+            print(f"  error: {done.error}")
+    finally:
+        engine.dispose()
+
+    base = f"http://{args.host}:{args.port}/api/v1"
+    agency, agency_token = next(iter(tokens.agencies.items()))
+    employer, employer_token = next(iter(tokens.employers.items()))
+    print(f"\nAPI: {base}   docs: {base}/docs")
+    print(f"  programme staff : {tokens.staff}")
+    print(f"  agency {agency}: {agency_token}")
+    print(f"  employer {employer}: {employer_token}")
+    print(f"  e.g. curl -H 'Authorization: Bearer {tokens.staff}' {base}/rounds/{done.id}")
+    if not serve:
+        return 0
+
+    import uvicorn
+    from pydantic import SecretStr
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(database_url=url, secret_key=SecretStr(f"demo-{args.seed}"))
+    print("\nserving; Ctrl-C to stop")
+    uvicorn.run(create_app(settings, normalizer=normalizer), host=args.host, port=args.port)
     return 0
 
 

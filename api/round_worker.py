@@ -46,7 +46,14 @@ def serve(connection: Connection) -> None:
             job: RoundJob = connection.recv()
         except (EOFError, OSError):
             return
-        connection.send(run_job(job, taxonomy=taxonomy, report=connection.send))
+        except Exception as exc:  # a job this process cannot read (code out of step)
+            connection.send(("error", f"the worker could not read the round: {exc!r:.500}"))
+            continue
+        try:
+            answer = run_job(job, taxonomy=taxonomy, report=connection.send)
+        except Exception as exc:  # a bug in the core: the round fails, the worker lives
+            answer = ("error", f"internal error in the round: {exc!r:.500}")
+        connection.send(answer)
 
 
 def run_job(job: RoundJob, *, taxonomy: Taxonomy, report: Any = None) -> tuple[str, object]:

@@ -19,6 +19,7 @@ from api.models._types import UtcDatetime, utc_now
 from api.models.candidates import CandidatePseudonymised
 
 __all__ = [
+    "FINAL_STATUSES",
     "ROUND_STATUSES",
     "EmployerAssignmentPublic",
     "PolicyBody",
