@@ -22,33 +22,18 @@ Determinism: no randomness, no threads; ties are broken by edge order, which the
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from matching.errors import InfeasibleError
 from matching.solvers._bmatching import max_weight_bmatching
 from matching.solvers.graph import AssignmentGraph, Solution
+from matching.solvers.locks import LockConflictError, residual_capacity
 
 __all__ = ["QUANTUM_BITS", "LockConflictError", "quantise_scores", "solve_optimal"]
 
 QUANTUM_BITS = 30
 """Quantised scores satisfy ``|q| < 2**QUANTUM_BITS``."""
-
-
-class LockConflictError(InfeasibleError):
-    """Locked edges that cannot all hold: two on one candidate, or more than a capacity.
-
-    ``side`` and ``index`` name the offending candidate or opening *index* (the caller maps it
-    back to an id).
-    """
-
-    def __init__(self, *, side: Literal["candidate", "opening"], index: int, problem: str) -> None:
-        super().__init__(f"{side} #{index}: {problem}")
-        self.side: Literal["candidate", "opening"] = side
-        self.index = index
-        self.problem = problem
 
 
 def quantise_scores(score: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -73,7 +58,7 @@ def solve_optimal(graph: AssignmentGraph) -> Solution:
     Raises ``LockConflictError`` (an ``InfeasibleError``) when the locks cannot all hold.
     """
     locked = np.flatnonzero(graph.locked)
-    residual = _residual_capacity(graph, locked)
+    residual = residual_capacity(graph)
     cand_locked = np.zeros(graph.n_candidates, dtype=np.bool_)
     cand_locked[graph.cand[locked]] = True
 
@@ -93,26 +78,3 @@ def solve_optimal(graph: AssignmentGraph) -> Solution:
     edges = np.union1d(locked, free_idx[chosen]).astype(np.int64)
     total = math.fsum(graph.score[edges].tolist())
     return Solution(edges=edges, total=total, solver="optimal")
-
-
-def _residual_capacity(
-    graph: AssignmentGraph, locked: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Capacity left after the locks; raises when the locks themselves are infeasible."""
-    per_cand = np.bincount(graph.cand[locked], minlength=graph.n_candidates)
-    if np.any(per_cand > 1):
-        index = int(np.flatnonzero(per_cand > 1)[0])
-        raise LockConflictError(
-            side="candidate", index=index, problem=f"{int(per_cand[index])} locked edges (max 1)"
-        )
-    per_opening = np.bincount(graph.opening[locked], minlength=graph.n_openings)
-    capacity = graph.capacity.astype(np.int64)
-    over = per_opening > capacity
-    if np.any(over):
-        index = int(np.flatnonzero(over)[0])
-        raise LockConflictError(
-            side="opening",
-            index=index,
-            problem=f"{int(per_opening[index])} locked edges, capacity {int(capacity[index])}",
-        )
-    return capacity - per_opening
