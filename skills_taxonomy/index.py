@@ -31,7 +31,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
-__all__ = ["ConceptIndex", "IndexWeights", "LabelRows", "head_token"]
+__all__ = ["ConceptIndex", "IndexState", "IndexWeights", "LabelRows", "head_token"]
 
 FloatMatrix = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -61,6 +61,37 @@ class IndexWeights:
     same_language: float = 0.03
     preferred: float = 0.02
     prior: float = 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """Everything a ``ConceptIndex`` learned (``ConceptIndex.state`` / ``from_state``).
+
+    Label columns are sorted by concept; vocabularies list features in id order;
+    ``label_matrix`` stacks the char features (``len(char_vocabulary)`` rows) over the word
+    features, columns are labels; ``doc_matrix`` is features × concepts. ``*_norms`` are the l2
+    norms each label (document) row was divided by before pruning.
+    """
+
+    uris: Sequence[str]
+    heads: bool
+    label_concept: npt.NDArray[np.integer]
+    label_text: Sequence[str]
+    label_key: Sequence[str]
+    label_lang: Sequence[str]
+    label_preferred: npt.NDArray[np.floating]
+    prior: npt.NDArray[np.floating]
+    char_vocabulary: Sequence[str]
+    char_idf: FloatMatrix
+    char_norms: FloatMatrix
+    word_vocabulary: Sequence[str]
+    word_idf: FloatMatrix
+    word_norms: FloatMatrix
+    doc_vocabulary: Sequence[str]
+    doc_idf: FloatMatrix
+    doc_norms: FloatMatrix
+    doc_matrix: sp.csr_matrix
+    label_matrix: sp.csr_matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +147,32 @@ class SparseTfidf:
         n = counts.shape[0]
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         self.idf_ = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
-        matrix = self._weigh(counts)
+        matrix, self.norms_ = self._weigh_norms(counts)
         cap = max(self.min_cap, int(self.max_df * n))
         keep = sp.diags((df <= cap).astype(np.float32))
         pruned = sp.csr_matrix((matrix @ keep).T, dtype=np.float32)
         pruned.eliminate_zeros()
         self.matrix_: sp.csr_matrix = pruned  # features × rows
         return self
+
+    @classmethod
+    def fitted(
+        cls,
+        expand: Callable[[str], tuple[str, ...]],
+        *,
+        vocabulary: Sequence[str],
+        idf: FloatMatrix,
+        norms: FloatMatrix,
+        matrix: sp.csr_matrix,
+    ) -> SparseTfidf:
+        """A fitted model from its learned state (features in id order), e.g. read from disk."""
+        model = cls(expand)
+        model.vocabulary_ = {feature: i for i, feature in enumerate(vocabulary)}
+        model._ids = {}
+        model.idf_ = np.asarray(idf, dtype=np.float32)
+        model.norms_ = np.asarray(norms, dtype=np.float32)
+        model.matrix_ = matrix
+        return model
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
         return self._weigh(self._counts(docs, grow=False))
@@ -159,11 +209,16 @@ class SparseTfidf:
         return counts
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        return self._weigh_norms(counts)[0]
+
+    def _weigh_norms(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, FloatMatrix]:
+        """Weighted rows (in place) and the l2 norm each row was divided by."""
         counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
         norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
-        counts.data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
-        return counts
+        norms = norms.astype(np.float32)
+        counts.data /= np.repeat(norms, np.diff(counts.indptr))
+        return counts, norms
 
 
 class ConceptIndex:
@@ -200,17 +255,6 @@ class ConceptIndex:
             n_labels = np.diff(np.append(self.starts, len(concept))).astype(np.float32)
             prior = np.log1p(n_labels) / np.log1p(n_labels.max())
         self.prior = np.asarray(prior, dtype=np.float32)
-        self.langs: tuple[str, ...] = tuple(sorted(set(self.label_lang)))
-        lang_pos = {lang: i for i, lang in enumerate(self.langs)}
-        lang_codes = np.asarray([lang_pos[lang] for lang in self.label_lang], dtype=np.int64)
-        self.lang_code: dict[str, int] = lang_pos
-        self.label_lang_code: IntArray = lang_codes
-        exact: dict[str, list[int]] = {}
-        for pos, key in enumerate(self.label_key):
-            exact.setdefault(key, []).append(int(concept[pos]))
-        self.exact: dict[str, tuple[int, ...]] = {
-            k: tuple(dict.fromkeys(v)) for k, v in exact.items()
-        }
 
         self.char = SparseTfidf(char_grams, max_df=max_df).fit([rows.terms[i] for i in order])
         self.word = SparseTfidf(max_df=max_df).fit(
@@ -230,10 +274,27 @@ class ConceptIndex:
             sp.vstack([self.char.matrix_, self.word.matrix_]), dtype=np.float32
         )
 
+        self._derive()
+
+    def _derive(self) -> None:
+        """Lookups derived from the label columns (cheap; not persisted)."""
+        self.langs: tuple[str, ...] = tuple(sorted(set(self.label_lang)))
+        lang_pos = {lang: i for i, lang in enumerate(self.langs)}
+        self.lang_code: dict[str, int] = lang_pos
+        self.label_lang_code: IntArray = np.asarray(
+            [lang_pos[lang] for lang in self.label_lang], dtype=np.int64
+        )
+        exact: dict[str, list[int]] = {}
+        for key, concept in zip(self.label_key, self.label_concept.tolist(), strict=True):
+            exact.setdefault(key, []).append(concept)
+        self.exact: dict[str, tuple[int, ...]] = {
+            k: tuple(dict.fromkeys(v)) for k, v in exact.items()
+        }
         counts: dict[str, int] = {}
-        for terms in rows.terms:
-            for term in terms:
+        for key in self.label_key:
+            for term in key.split(" "):
                 counts[term] = counts.get(term, 0) + 1
+        counts.pop("", None)
         self.term_counts = counts
         # Correction candidates bucketed by first character (a typo rarely hits the first one).
         buckets: dict[str, list[str]] = {}
@@ -241,6 +302,72 @@ class ConceptIndex:
             buckets.setdefault(term[0], []).append(term)
         self._vocab = {first: tuple(terms) for first, terms in buckets.items()}
         self._corrections: dict[str, str] = {}
+
+    # --- persistence (see ``index_store``) -----------------------------------------------------
+    def state(self) -> IndexState:
+        """The learned state, enough for ``from_state`` to rebuild an equal index."""
+        return IndexState(
+            uris=self.uris,
+            heads=self.heads,
+            label_concept=self.label_concept,
+            label_text=self.label_text,
+            label_key=self.label_key,
+            label_lang=self.label_lang,
+            label_preferred=self.label_preferred,
+            prior=self.prior,
+            char_vocabulary=_by_id(self.char.vocabulary_),
+            char_idf=self.char.idf_,
+            char_norms=self.char.norms_,
+            word_vocabulary=_by_id(self.word.vocabulary_),
+            word_idf=self.word.idf_,
+            word_norms=self.word.norms_,
+            doc_vocabulary=_by_id(self.doc.vocabulary_),
+            doc_idf=self.doc.idf_,
+            doc_norms=self.doc.norms_,
+            doc_matrix=self.doc.matrix_,
+            label_matrix=self.label_matrix,
+        )
+
+    @classmethod
+    def from_state(cls, state: IndexState, *, weights: IndexWeights) -> ConceptIndex:
+        """An index from ``state()`` output (no fitting: loading is fast)."""
+        index = object.__new__(cls)
+        index.heads = state.heads
+        index.uris = tuple(state.uris)
+        index.weights = weights
+        index.label_concept = np.asarray(state.label_concept, dtype=np.int64)
+        index.label_text = tuple(state.label_text)
+        index.label_key = tuple(state.label_key)
+        index.label_lang = tuple(state.label_lang)
+        index.starts = np.searchsorted(index.label_concept, np.arange(len(index.uris)))
+        index.label_preferred = np.asarray(state.label_preferred, dtype=np.float32)
+        index.prior = np.asarray(state.prior, dtype=np.float32)
+        n_char = len(state.char_vocabulary)
+        label_matrix = sp.csr_matrix(state.label_matrix, dtype=np.float32)
+        index.char = SparseTfidf.fitted(
+            char_grams,
+            vocabulary=state.char_vocabulary,
+            idf=state.char_idf,
+            norms=state.char_norms,
+            matrix=label_matrix[:n_char],
+        )
+        index.word = SparseTfidf.fitted(
+            _single,
+            vocabulary=state.word_vocabulary,
+            idf=state.word_idf,
+            norms=state.word_norms,
+            matrix=label_matrix[n_char:],
+        )
+        index.doc = SparseTfidf.fitted(
+            _single,
+            vocabulary=state.doc_vocabulary,
+            idf=state.doc_idf,
+            norms=state.doc_norms,
+            matrix=sp.csr_matrix(state.doc_matrix, dtype=np.float32),
+        )
+        index.label_matrix = label_matrix
+        index._derive()
+        return index
 
     @property
     def n_concepts(self) -> int:
@@ -322,6 +449,14 @@ class ConceptIndex:
             int(self.starts[concept + 1]) if concept + 1 < len(self.starts) else len(self.label_key)
         )
         return start, stop
+
+
+def _by_id(vocabulary: dict[str, int]) -> tuple[str, ...]:
+    """Features of a vocabulary in id order."""
+    out = [""] * len(vocabulary)
+    for feature, i in vocabulary.items():
+        out[i] = feature
+    return tuple(out)
 
 
 def _bigrams(terms: Sequence[str]) -> list[str]:

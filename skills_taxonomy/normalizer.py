@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, NamedTuple, get_args
 
 import numpy as np
@@ -35,10 +36,12 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from skills_taxonomy.errors import TaxonomyError, UnknownConceptError
-from skills_taxonomy.index import ConceptIndex, IndexWeights, LabelRows, word_features
+from skills_taxonomy.index import ConceptIndex, IndexWeights, word_features
+from skills_taxonomy.index_build import Kind, build_index
+from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_store
 from skills_taxonomy.langdetect import detect_language
 from skills_taxonomy.taxonomy import Taxonomy
-from skills_taxonomy.text import label_terms, query_terms, split_gendered_label
+from skills_taxonomy.text import label_terms, query_terms
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -51,7 +54,6 @@ __all__ = [
     "synonym_key",
 ]
 
-Kind = Literal["skill", "occupation"]
 Method = Literal["synonym", "exact", "lexical", "fuzzy", "related"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 
@@ -114,6 +116,10 @@ class Normalizer:
         The concept kinds to index (both by default; one is faster to build).
     weights:
         Weights of the index score components (defaults tuned on ESCO itself).
+    store:
+        A fitted index written by ``index_store`` (default: the one shipped with the bundled
+        taxonomy). Used only when its fingerprint matches ``taxonomy`` and this code; otherwise,
+        or with ``None``, the index is fitted in memory (~20 s of CPU instead of ~1–2 s).
     """
 
     def __init__(
@@ -124,14 +130,26 @@ class Normalizer:
         threshold: float = DEFAULT_THRESHOLD,
         kinds: Sequence[Kind] = KINDS,
         weights: IndexWeights | None = None,
+        store: str | Path | None = BUNDLED_STORE_PATH,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise InvalidNormalizeArgumentError(f"threshold must be in [0, 1]; got {threshold!r}")
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.weights = weights or IndexWeights()
+        wanted = tuple(dict.fromkeys(_check_kind(kind) for kind in kinds))
+        states = (
+            read_store(store, key=fingerprint(taxonomy), kinds=wanted)
+            if store is not None and wanted
+            else None
+        )
         self.indexes_: dict[Kind, ConceptIndex] = {
-            _check_kind(kind): _build_index(taxonomy, kind, self.weights) for kind in kinds
+            kind: (
+                ConceptIndex.from_state(states[kind], weights=self.weights)
+                if states is not None
+                else build_index(taxonomy, kind=kind, weights=self.weights)
+            )
+            for kind in wanted
         }
         self.synonyms_: dict[str, tuple[Kind, str]] = {}
         self.synonyms_ = self._resolve_synonyms(synonyms or {})
@@ -292,93 +310,3 @@ class Normalizer:
             Match(index.uris[c], index.label_text[p], round(min(s, 1.0), 4), m)
             for s, c, p, m in scored[:top_k]
         )
-
-
-# --- index construction ----------------------------------------------------------------------
-def _build_index(taxonomy: Taxonomy, kind: Kind, weights: IndexWeights) -> ConceptIndex:
-    uris = (
-        taxonomy.concepts.filter(pl.col("kind") == kind).select("uri").sort("uri").to_series()
-    ).to_list()
-    pos = {uri: i for i, uri in enumerate(uris)}
-    labels = taxonomy.labels.filter(pl.col("uri").is_in(uris))
-    concept: list[int] = []
-    text: list[str] = []
-    terms: list[tuple[str, ...]] = []
-    langs: list[str] = []
-    preferred: list[bool] = []
-    documents: list[list[str]] = [[] for _ in uris]
-    for uri, lang, label_type, label in labels.select(
-        "uri", "lang", "label_type", "text"
-    ).iter_rows():
-        forms = split_gendered_label(label) if kind == "occupation" else (label,)
-        for form in forms:
-            form_terms = label_terms(form)
-            if not form_terms:
-                continue
-            i = pos[uri]
-            concept.append(i)
-            text.append(form)
-            terms.append(form_terms)
-            langs.append(lang)
-            preferred.append(label_type == "preferred")
-            documents[i].extend(form_terms)
-    descriptions = taxonomy.descriptions.filter(pl.col("uri").is_in(uris))
-    for uri, desc in descriptions.select("uri", "text").iter_rows():
-        words = (t for word in desc.split() for t in label_terms(word))
-        documents[pos[uri]].extend(dict.fromkeys(words))
-    if kind == "occupation":
-        _add_skill_labels(taxonomy, pos, documents)
-    # A concept none of whose labels holds a word cannot be found: leave it out of the index.
-    kept = sorted(set(concept))
-    if len(kept) < len(uris):
-        remap = {old: new for new, old in enumerate(kept)}
-        uris = [uris[i] for i in kept]
-        documents = [documents[i] for i in kept]
-        concept = [remap[c] for c in concept]
-    rows = LabelRows(
-        concept=tuple(concept),
-        text=tuple(text),
-        terms=tuple(terms),
-        lang=tuple(langs),
-        preferred=tuple(preferred),
-    )
-    skill = kind == "skill"
-    return ConceptIndex(
-        uris=uris,
-        rows=rows,
-        documents=documents,
-        weights=weights,
-        prior=_skill_prior(taxonomy, uris) if skill else None,
-        # Skill labels are verb phrases ("operate forklift"), queries noun phrases: no head word.
-        heads=not skill,
-    )
-
-
-def _skill_prior(taxonomy: Taxonomy, uris: Sequence[str]) -> list[float]:
-    """How common a skill is: occupations requiring it (essential 1, optional ½), log-scaled."""
-    links = (
-        taxonomy.occupation_skills.group_by("skill_uri")
-        .agg((pl.when(pl.col("relation") == "essential").then(1.0).otherwise(0.5)).sum())
-        .rows()
-    )
-    weight = dict(links)
-    raw = np.log1p(np.asarray([weight.get(u, 0.0) for u in uris], dtype=np.float64))
-    top = float(raw.max()) or 1.0
-    return [float(x) for x in raw / top]
-
-
-def _add_skill_labels(taxonomy: Taxonomy, pos: Mapping[str, int], docs: list[list[str]]) -> None:
-    """Append the English preferred labels of each occupation's essential skills (once each)."""
-    preferred = taxonomy.labels.filter(
-        (pl.col("label_type") == "preferred") & (pl.col("lang") == "en")
-    ).select(skill_uri="uri", skill_label="text")
-    pairs = (
-        taxonomy.occupation_skills.filter(pl.col("relation") == "essential")
-        .join(preferred, on="skill_uri")
-        .group_by("occupation_uri")
-        .agg(pl.col("skill_label"))
-    )
-    for occ, skill_labels in pairs.iter_rows():
-        if occ in pos:
-            words = dict.fromkeys(w for label in skill_labels for w in label_terms(label))
-            docs[pos[occ]].extend(words)
