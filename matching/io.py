@@ -45,11 +45,14 @@ min_eqf              integer 0..8                                ``4``
 capacity             integer >= 0 (default 1)                    ``3``
 start                ISO date                                    ``2027-04-01``
 ranking              list of candidate ids, preferred first      ``c9;c1``
+teaches              training: ESCO skill URIs it teaches        ``URI;URI``
+feeds                training: job opening ids it feeds          ``v1;v2``
 ===================  ==========================================  ==============================
 
 Policy (JSON only): ``{"mode": "optimal", "shortlist": 50, "locks": [["c1", "v1"]],
-"forbidden": [["c2", "v1"]], "seed": 0, "weights": {"essential": 0.6, ...}}``; every key is
-optional (see ``Policy`` and ``Weights`` for the defaults).
+"forbidden": [["c2", "v1"]], "seed": 0, "weights": {"essential": 0.6, ...},
+"training_discount": 0.8, "reserves": 5}``; every key is optional (see ``Policy`` and
+``Weights`` for the defaults).
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ _POLICY_FIELDS = frozenset(f.name for f in dataclasses.fields(Policy))
 _WEIGHT_FIELDS = {f.name: f.type for f in dataclasses.fields(Weights)}
 _CSV_LISTS = frozenset(
     {"skills", "occupations", "destinations", "preferences", "essential_skills"}
-    | {"optional_skills", "ranking"}
+    | {"optional_skills", "ranking", "teaches", "feeds"}
 )
 _CSV_LANGUAGES = frozenset({"languages", "min_languages"})
 
@@ -244,6 +247,8 @@ def opening_from_dict(raw: Raw, *, where: str = "opening") -> Opening:
         capacity=_int(raw, "capacity", record, default=1, low=0, high=None),
         start=_date(raw, "start", record),
         ranking=_strings(raw, "ranking", record),
+        teaches=_strings(raw, "teaches", record),
+        feeds=_strings(raw, "feeds", record),
     )
 
 
@@ -273,7 +278,16 @@ def policy_from_dict(raw: Raw) -> Policy:
         forbidden=_pairs(raw, "forbidden", record),
         seed=_int(raw, "seed", record, default=0, low=None, high=None),
         weights=Weights(**weights),  # type: ignore[arg-type]
+        training_discount=_discount(raw, record),
+        reserves=_int(raw, "reserves", record, default=5, low=0, high=None),
     )
+
+
+def _discount(raw: Raw, record: str) -> float:
+    value = _number(raw, "training_discount", record, default=0.8, low=0.0)
+    if not 0.0 < value <= 1.0:
+        raise InvalidRecordError(record, "training_discount", f"expected (0, 1], got {value}")
+    return value
 
 
 def _record_name(raw: Raw, what: str, where: str) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "Assignment",
     "Candidate",
     "Explanation",
+    "GapClosed",
     "LanguageLevel",
     "Manifest",
     "Metrics",
@@ -31,6 +32,7 @@ __all__ = [
     "OpeningKind",
     "PartialCredit",
     "Policy",
+    "Reserve",
     "RoundResult",
     "RuleOutcome",
     "SkillClaim",
@@ -95,6 +97,9 @@ class Opening:
     places. ``min_languages``: every listed language must be held at least at that level.
     ``start``: the date the candidate must be available by (None: no constraint).
     ``ranking``: optional ranking of candidate ids by the employer (used by the stable mode).
+    ``teaches`` / ``feeds`` (training openings only): skill URIs the training teaches and ids of
+    the job openings it feeds; a training that feeds jobs is earmarked for them
+    (train-to-hire, see ``matching.training``).
     """
 
     id: str
@@ -109,6 +114,8 @@ class Opening:
     capacity: int = 1
     start: dt.date | None = None
     ranking: tuple[str, ...] = ()
+    teaches: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +173,9 @@ class Policy:
     override the eligibility rules (the explanation lists any rule they override).
     ``forbidden``: pairs that never appear. ``seed``: recorded in the manifest and handed to
     solvers that break ties at random (the optimal mode is deterministic without it).
+    ``training_discount`` in (0, 1]: a train-to-hire pair scores the job after training times
+    this factor (``matching.training``). ``reserves``: length of each job opening's reserve
+    list (``matching.reserves``).
     """
 
     mode: Mode = "optimal"
@@ -174,6 +184,8 @@ class Policy:
     forbidden: tuple[tuple[str, str], ...] = ()
     seed: int = 0
     weights: Weights = field(default_factory=Weights)
+    training_discount: float = 0.8
+    reserves: int = 5
 
 
 # --- results -------------------------------------------------------------------------------
@@ -237,11 +249,39 @@ class Explanation:
 
 
 @dataclass(frozen=True, slots=True)
+class GapClosed:
+    """A train-to-hire placement: the candidate takes a place of ``training`` earmarked for
+    ``job`` (and one of ``job``); the missing skills of the job the training teaches (counted
+    as held), the job's score after training and the discount applied to it."""
+
+    training: str
+    job: str
+    essential: tuple[SkillRef, ...]
+    optional: tuple[SkillRef, ...]
+    job_score: float
+    discount: float
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
+    """``training``: set for a train-to-hire pair (``opening`` is then the training)."""
+
     candidate: str
     opening: str
     score: float
     explanation: Explanation
+    training: GapClosed | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reserve:
+    """A reserve candidate of one opening: its score there, and where it is placed now
+    (``assigned_to``/``assigned_score`` both None when unassigned)."""
+
+    candidate: str
+    score: float
+    assigned_to: str | None
+    assigned_score: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,10 +326,12 @@ class Manifest:
 @dataclass(frozen=True, slots=True)
 class RoundResult:
     """``edges``: every pair the solver considered, a polars frame with columns
-    candidate (str), opening (str), score (float64), sorted by candidate then opening."""
+    candidate (str), opening (str), score (float64), sorted by candidate then opening.
+    ``reserves``: per job opening id, its ranked reserve list (``matching.reserves``)."""
 
     assignments: tuple[Assignment, ...]
     unassigned: tuple[Unassigned, ...]
     metrics: Metrics
     manifest: Manifest
     edges: pl.DataFrame
+    reserves: Mapping[str, tuple[Reserve, ...]] = field(default_factory=dict)

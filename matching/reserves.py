@@ -16,25 +16,15 @@ never a reserve of ``o``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 
 import polars as pl
+
+from matching.records import Reserve
 
 __all__ = ["DEFAULT_RESERVES", "Reserve", "reserve_lists"]
 
 #: Default length of each reserve list (``Policy.reserves``).
 DEFAULT_RESERVES = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Reserve:
-    """A reserve candidate of one opening: its score there, and where it is placed now
-    (``assigned_to``/``assigned_score`` both None when unassigned)."""
-
-    candidate: str
-    score: float
-    assigned_to: str | None
-    assigned_score: float | None
 
 
 def reserve_lists(

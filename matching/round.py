@@ -5,6 +5,12 @@ candidate blocks, solves on the sparse graph with the solver of ``Policy.mode``,
 assignment and every unassigned candidate, and computes the metrics and the manifest (input
 hash, taxonomy version, policy, solver, objective, output hash). Same inputs → identical
 result, whatever the input order.
+
+Train-to-hire (``matching.training``): in the optimal mode, training openings that feed jobs
+add combined edges and the round is solved over direct and combined edges; a train-to-hire
+placement is an ``Assignment`` at the training with ``training`` set (the job's place is
+consumed too; ``Metrics`` count the training place only). Other modes treat training openings
+as ordinary openings. Every job opening gets a reserve list (``matching.reserves``).
 """
 
 from __future__ import annotations
@@ -31,9 +37,18 @@ from matching.records import (
     Policy,
     RoundResult,
 )
+from matching.reserves import reserve_lists
 from matching.scoring import SkillModel
 from matching.shortlist import build_shortlist
 from matching.solvers.graph import AssignmentGraph, Solution
+from matching.training import (
+    TrainingPath,
+    combined_edges,
+    explain_gaps,
+    solve_with_training,
+    training_assignments,
+    training_paths,
+)
 from matching.validation import validate
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -76,6 +91,7 @@ def run_round(
     done = observer or (lambda stage: None)
     validate(candidates, openings, policy, taxonomy=taxonomy)
     solver = resolve_solver(policy.mode)
+    paths = _training_paths(openings, taxonomy) if policy.mode == "optimal" else ()
     done("validate")
     features = Features.build(candidates, openings)
     _check_locks(features, policy)
@@ -85,11 +101,26 @@ def run_round(
     shortlist = build_shortlist(features, model, policy)
     graph = shortlist.graph
     done("shortlist")
-    solution = _solve(policy.mode, solver, graph, features)
+    forbidden = frozenset(policy.forbidden)
+    if paths:
+        combined = combined_edges(
+            features,
+            model,
+            paths,
+            weights=policy.weights,
+            discount=policy.training_discount,
+            shortlist=policy.shortlist,
+            forbidden=forbidden,
+        )
+        earmarked = np.zeros(features.n_openings, dtype=np.bool_)
+        earmarked[[features.opening_row[p.training] for p in paths]] = True
+        trained = solve_with_training(graph, combined, earmarked=earmarked)
+        solution = Solution(edges=trained.direct, total=trained.total, solver=trained.solver)
+    else:
+        solution = _solve(policy.mode, solver, graph, features)
     chosen = np.asarray(solution.edges, dtype=np.int64)
     _check_solution(graph, chosen)
     done("solve")
-    forbidden = frozenset(policy.forbidden)
     explanations = explain_pairs(
         features, model, shortlist, chosen, taxonomy=taxonomy, forbidden=forbidden
     )
@@ -102,30 +133,29 @@ def run_round(
         )
         for e, x in zip(chosen.tolist(), explanations, strict=True)
     )
+    if paths:
+        gaps = explain_gaps(features, model, paths, combined, trained.combined, taxonomy=taxonomy)
+        via_training = training_assignments(
+            features, combined, trained.combined, gaps, forbidden=forbidden
+        )
+        assignments = tuple(sorted((*assignments, *via_training), key=lambda a: a.candidate))
+    trainees = {a.candidate for a in assignments if a.training is not None}
     unassigned = tuple(
-        explain_unassigned(
+        u
+        for u in explain_unassigned(
             features,
             shortlist,
             chosen,
             min_coverage=policy.weights.min_coverage,
             forbidden=forbidden,
         )
+        if u.candidate not in trainees
     )
     done("explain")
     metrics = round_metrics(features.candidates, features.openings, assignments)
     objective = float(graph.score[chosen].sum()) if len(chosen) else 0.0
-    manifest = Manifest(
-        engine=_engine(),
-        input_hash=_input_hash(features, policy),
-        taxonomy_version=taxonomy.version,
-        policy=_policy_json(policy),
-        solver=solution.solver,
-        objective=objective,
-        edges=graph.n_edges,
-        output_hash=digest(
-            {"assignments": assignments, "unassigned": unassigned, "metrics": metrics}
-        ),
-    )
+    if paths:
+        objective += float(combined.score[trained.combined].sum())
     cand_ids = np.array([c.id for c in features.candidates], dtype=object)
     open_ids = np.array([o.id for o in features.openings], dtype=object)
     edges = pl.DataFrame(
@@ -135,6 +165,29 @@ def run_round(
             "score": pl.Series(graph.score, dtype=pl.Float64),
         }
     )
+    reserves = reserve_lists(
+        edges,
+        [(a.candidate, a.opening, a.score) for a in assignments],
+        jobs=[o.id for o in features.openings if o.kind == "job"],
+        size=policy.reserves,
+    )
+    manifest = Manifest(
+        engine=_engine(),
+        input_hash=_input_hash(features, policy),
+        taxonomy_version=taxonomy.version,
+        policy=_policy_json(policy),
+        solver=solution.solver,
+        objective=objective,
+        edges=graph.n_edges,
+        output_hash=digest(
+            {
+                "assignments": assignments,
+                "unassigned": unassigned,
+                "metrics": metrics,
+                "reserves": reserves,
+            }
+        ),
+    )
     done("report")
     return RoundResult(
         assignments=assignments,
@@ -142,6 +195,7 @@ def run_round(
         metrics=metrics,
         manifest=manifest,
         edges=edges,
+        reserves=reserves,
     )
 
 
@@ -274,4 +328,19 @@ def _opening_key(o: Opening) -> tuple[object, ...]:
         o.capacity,
         o.start,
         o.ranking,
+        o.teaches,
+        o.feeds,
+    )
+
+
+def _training_paths(openings: Sequence[Opening], taxonomy: Taxonomy) -> tuple[TrainingPath, ...]:
+    """The train-to-hire paths of the openings (checked: ids, kinds, taught skills)."""
+    linked = [o for o in openings if o.teaches or o.feeds]
+    if not linked:
+        return ()
+    return training_paths(
+        openings,
+        teaches={o.id: o.teaches for o in linked},
+        feeds={o.id: o.feeds for o in linked},
+        skills=frozenset(taxonomy.uris("skill")),
     )

@@ -47,11 +47,19 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from matching._arrays import find_sorted
-from matching.eligibility import eligible
+from matching.eligibility import eligible, rule_outcomes
 from matching.errors import InvalidRecordError, MatchingError
 from matching.features import Features
-from matching.records import Opening, SkillRef, Weights
-from matching.scoring import SkillModel, pair_terms, total
+from matching.records import (
+    Assignment,
+    Explanation,
+    GapClosed,
+    Opening,
+    RuleOutcome,
+    SkillRef,
+    Weights,
+)
+from matching.scoring import TERMS, SkillModel, pair_terms, total
 from matching.solvers._quota_milp import solve_01
 from matching.solvers.graph import AssignmentGraph
 from matching.solvers.optimal import quantise_scores, solve_optimal
@@ -66,6 +74,7 @@ __all__ = [
     "combined_edges",
     "explain_gaps",
     "solve_with_training",
+    "training_assignments",
     "training_paths",
 ]
 
@@ -274,19 +283,6 @@ def solve_with_training(
     return TrainingSolution(direct, comb, total_score, "optimal+training (HiGHS)")
 
 
-@dataclass(frozen=True, slots=True)
-class GapClosed:
-    """Why a combined pair scores what it scores: the missing skills of ``job`` that
-    ``training`` teaches (counted as held), the job's score after training and the discount."""
-
-    training: str
-    job: str
-    essential: tuple[SkillRef, ...]
-    optional: tuple[SkillRef, ...]
-    job_score: float
-    discount: float
-
-
 def explain_gaps(
     features: Features,
     model: SkillModel,
@@ -298,6 +294,8 @@ def explain_gaps(
 ) -> list[GapClosed]:
     """One ``GapClosed`` per chosen combined edge, in the given order (ESCO labels)."""
     f = features
+    if len(chosen) == 0:
+        return []
     users, upos = np.unique(combined.cand[chosen], return_inverse=True)
     ex = model.expand(users.astype(np.intp), provenance=False)
     n_s = len(model.skills)
@@ -434,3 +432,44 @@ def _subgraph(graph: AssignmentGraph, edges: npt.NDArray[np.int64]) -> Assignmen
         score=graph.score[edges],
         locked=graph.locked[edges],
     )
+
+
+def training_assignments(
+    features: Features,
+    combined: CombinedEdges,
+    chosen: npt.NDArray[np.int64],
+    gaps: Sequence[GapClosed],
+    *,
+    forbidden: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Assignment]:
+    """One ``Assignment`` per chosen combined edge: at the training opening, with the job's
+    terms after training plus a ``training_discount`` term (``score - job_score``; exact for a
+    discount >= 0.5, so the terms sum to the score), the job's rules, and ``training`` = the
+    gap closed (``GapClosed``)."""
+    f = features
+    out: list[Assignment] = []
+    for e, gap in zip(chosen.tolist(), gaps, strict=True):
+        c_row, j_row = int(combined.cand[e]), int(combined.job[e])
+        c, job = f.candidates[c_row], f.openings[j_row]
+        score = float(combined.score[e])
+        terms = tuple((name, float(t[e])) for name, t in zip(TERMS, combined.terms, strict=True))
+        terms += (("training_discount", score - float(combined.job_score[e])),)
+        rules = rule_outcomes(f, c_row, j_row, forbidden=(c.id, job.id) in forbidden)
+        out.append(
+            Assignment(
+                candidate=c.id,
+                opening=f.openings[int(combined.training[e])].id,
+                score=score,
+                explanation=Explanation(
+                    terms=terms,
+                    matched_essential=(),
+                    matched_optional=(),
+                    partial_credits=(),
+                    missing_essential=gap.essential,
+                    rules=tuple(RuleOutcome(rule=r, passed=ok, detail=d) for r, ok, d, _ in rules),
+                    locked=False,
+                ),
+                training=gap,
+            )
+        )
+    return out

@@ -96,7 +96,7 @@ def test_end_to_end(tmp_path: Path, bundle: Path) -> None:
     edges = tmp_path / "edges.csv"
     assert _run(tmp_path, bundle, "--policy", str(policy), "--edges", str(edges)) == 0
     out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
-    assert set(out) == {"assignments", "unassigned", "metrics", "manifest"}
+    assert set(out) == {"assignments", "unassigned", "metrics", "manifest", "reserves"}
     assert [(a["candidate"], a["opening"]) for a in out["assignments"]] == [
         ("c1", "v1"),
         ("c3", "v2"),

@@ -65,7 +65,7 @@ def _solve(
 def _placed(
     f: Features, g: AssignmentGraph, c: CombinedEdges, s: TrainingSolution
 ) -> dict[str, tuple[str, ...]]:
-    out = {
+    out: dict[str, tuple[str, ...]] = {
         f.candidates[int(g.cand[e])].id: (f.openings[int(g.opening[e])].id,)
         for e in s.direct.tolist()
     }
@@ -279,3 +279,53 @@ def test_input_order_does_not_matter() -> None:
         rng.shuffle(cands)
         rng.shuffle(opens)
         assert _placed(*_solve(cands, opens, {"t1": ["s02", "s03"]}, {"t1": ["v1"]})) == base
+
+
+# --- in a round ------------------------------------------------------------------------------
+
+
+def test_round_places_the_trainee_and_explains_the_gap() -> None:
+    import dataclasses
+
+    from matching.io import opening_from_dict, policy_from_dict
+    from matching.round import run_round
+
+    training = opening_from_dict(
+        {"id": "t1", "kind": "training", "teaches": [S("s11")], "feeds": ["v1"], "capacity": 2}
+    )
+    job = dataclasses.replace(opening("v1", ["s01", "s03", "s11"]), capacity=2)
+    cands = [candidate("c1", ["s01", "s03"]), candidate("c2", ["s01", "s03", "s11"])]
+    policy = policy_from_dict({"training_discount": 0.9, "reserves": 3})
+    result = run_round(cands, [job, training], policy, taxonomy=TAXONOMY)
+    by_cand = {a.candidate: a for a in result.assignments}
+    assert by_cand["c2"].opening == "v1" and by_cand["c2"].training is None
+    trainee = by_cand["c1"]
+    assert trainee.opening == "t1"
+    assert trainee.training is not None and trainee.training.job == "v1"
+    assert trainee.training.essential == (SkillRef(S("s11"), "speak German"),)
+    assert trainee.explanation.missing_essential == (SkillRef(S("s11"), "speak German"),)
+    assert sum(t for _, t in trainee.explanation.terms) == trainee.score
+    assert trainee.score == 0.9 * trainee.training.job_score
+    assert result.unassigned == ()
+    assert result.manifest.objective == pytest.approx(sum(a.score for a in result.assignments))
+    # one place of v1 left after c2 and the trainee: nobody else is waiting
+    assert result.reserves["v1"] == ()
+    assert "t1" not in result.reserves
+    # v1 with one place: the ready candidate takes it, the trainee cannot
+    full = run_round(
+        cands, [dataclasses.replace(job, capacity=1), training], policy, taxonomy=TAXONOMY
+    )
+    assert {(a.candidate, a.opening) for a in full.assignments} == {("c2", "v1")}
+
+
+def test_round_rejects_bad_links() -> None:
+    from matching.io import opening_from_dict
+    from matching.round import run_round
+
+    bad = opening_from_dict({"id": "t1", "kind": "training", "feeds": ["v9"]})
+    with pytest.raises(InvalidRecordError, match="feeds"):
+        run_round([candidate("c1", ["s01"])], [JOB, bad], Policy(), taxonomy=TAXONOMY)
+    with pytest.raises(InvalidRecordError, match="training_discount"):
+        from matching.io import policy_from_dict
+
+        policy_from_dict({"training_discount": 0})
