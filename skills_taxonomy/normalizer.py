@@ -33,7 +33,7 @@ from typing import Literal, NamedTuple, get_args
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from skills_taxonomy.errors import TaxonomyError, UnknownConceptError
 from skills_taxonomy.index import ConceptIndex, IndexWeights, word_features
@@ -209,10 +209,13 @@ class Normalizer:
                 raise InvalidNormalizeArgumentError(
                     f"texts[{pos}] must be str; got {type(text).__name__}: {text!r:.60}"
                 )
-        out: list[NormalizedText] = []
-        for start in range(0, len(texts), _BLOCK):
-            out.extend(self._block(texts[start : start + _BLOCK], index, kind, lang, top_k))
-        return out
+        # Agencies repeat titles: each distinct text is normalised once.
+        distinct = list(dict.fromkeys(texts))
+        done: dict[str, NormalizedText] = {}
+        for start in range(0, len(distinct), _BLOCK):
+            block = distinct[start : start + _BLOCK]
+            done.update(zip(block, self._block(block, index, kind, lang, top_k), strict=True))
+        return [done[text] for text in texts]
 
     def _index(self, kind: object) -> ConceptIndex:
         checked = _check_kind(kind)
@@ -250,7 +253,9 @@ class Normalizer:
             )
             pool = min(max(_RERANK_POOL, top_k), index.n_concepts)
             candidates = np.argpartition(-concept_scores, pool - 1, axis=1)[:, :pool]
-            for row, i in enumerate(live):
+            exact_rows = [row for row, i in enumerate(live) if keys[i] in index.exact]
+            for row in exact_rows:  # rare: exact concepts may lie outside the pool
+                i = live[row]
                 results[i] = self._rank(
                     index,
                     candidates[row].tolist(),
@@ -260,6 +265,18 @@ class Normalizer:
                     set(terms[i]),
                     top_k,
                 )
+            pooled = np.setdiff1d(np.arange(len(live)), exact_rows)
+            if len(pooled):
+                ranked = self._rank_pools(
+                    index,
+                    candidates[pooled],
+                    concept_scores[pooled],
+                    best_label[pooled],
+                    [keys[live[row]] for row in pooled.tolist()],
+                    top_k,
+                )
+                for row, found in zip(pooled.tolist(), ranked, strict=True):
+                    results[live[row]] = found
         for i, text in enumerate(texts):
             matches = results.get(i, ())
             synonym = self.synonyms_.get(synonym_key(text))
@@ -270,6 +287,62 @@ class Normalizer:
                 matches = (Match(uri, label, 1.0, "synonym"), *rest)[:top_k]
             resolved = bool(matches) and matches[0].score >= self.threshold
             yield NormalizedText(text=text, lang=langs[i], resolved=resolved, matches=matches)
+
+    def _rank_pools(
+        self,
+        index: ConceptIndex,
+        candidates: npt.NDArray[np.intp],
+        concept_scores: npt.NDArray[np.float32],
+        best_label: npt.NDArray[np.int32],
+        keys: Sequence[str],
+        top_k: int,
+    ) -> list[tuple[Match, ...]]:
+        """``_rank`` for many texts without exact matches at once: the fuzzy similarity of every
+        (text, candidate label) pair in one ``rapidfuzz.process.cpdist`` call, scores and order
+        in numpy; only the ``top_k`` kept per text are turned into ``Match`` objects."""
+        n, pool = candidates.shape
+        rows = np.arange(n)[:, None]
+        own = concept_scores[rows, candidates].astype(np.float64)
+        pos = best_label[rows, candidates].astype(np.int64)
+        pos = np.where(pos < 0, index.starts[candidates], pos)
+        label_keys = [index.label_key[p] for p in pos.ravel().tolist()]
+        fz = process.cpdist(
+            [key for key in keys for _ in range(pool)],
+            label_keys,
+            scorer=fuzz.token_sort_ratio,
+            dtype=np.float64,
+            workers=1,
+        ).reshape(n, pool)
+        score = (own + _FUZZ_WEIGHT * fz / 100.0) / self._scale()
+        order = np.lexsort((candidates, -score), axis=1)[:, :top_k]
+        out: list[tuple[Match, ...]] = []
+        for row, key in enumerate(keys):
+            term_set = set(key.split(" "))
+            matches: list[Match] = []
+            for j in order[row].tolist():
+                p = int(pos[row, j])
+                f = float(fz[row, j])
+                method: Method
+                if term_set.intersection(index.label_key[p].split()):
+                    method = "lexical"
+                elif f >= 50:
+                    method = "fuzzy"
+                else:
+                    method = "related"
+                matches.append(
+                    Match(
+                        index.uris[int(candidates[row, j])],
+                        index.label_text[p],
+                        round(min(float(score[row, j]), 1.0), 4),
+                        method,
+                    )
+                )
+            out.append(tuple(matches))
+        return out
+
+    def _scale(self) -> float:
+        w = self.weights
+        return w.char + w.word + w.document + w.same_language + w.preferred + w.prior + _FUZZ_WEIGHT
 
     def _rank(
         self,
@@ -283,10 +356,7 @@ class Normalizer:
     ) -> tuple[Match, ...]:
         exact = set(index.exact.get(key, ()))
         concepts = [*candidates, *exact.difference(candidates)]
-        w = self.weights
-        scale = (
-            w.char + w.word + w.document + w.same_language + w.preferred + w.prior + _FUZZ_WEIGHT
-        )
+        scale = self._scale()
         scored: list[tuple[float, int, int, Method]] = []
         for concept in concepts:
             pos = int(label_row[concept])
