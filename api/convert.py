@@ -19,22 +19,37 @@ Record ids are the database ids as strings; nothing here scores or matches.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import matching
-from api.models.candidates import Candidate, CandidateConcept
-from api.models.concepts import NormalisedConceptBase
-from api.models.openings import Opening, OpeningConcept
+from api.models.candidates import Candidate
+from api.models.openings import Opening
 from skills_taxonomy.cefr import CEFR_LEVELS, parse_language_level, parse_language_levels
 from skills_taxonomy.eqf import parse_eqf
 
-__all__ = ["to_candidate", "to_opening"]
+__all__ = ["CONCEPT_COLUMNS", "ConceptRow", "to_candidate", "to_opening"]
 
 _SKILL_PATH = "/esco/skill/"
 _OCCUPATION_PATH = "/esco/occupation/"
 _LANGUAGE_PATH = "/iso639-1/"
 
 
-def to_candidate(row: Candidate, concepts: Sequence[CandidateConcept]) -> matching.Candidate:
+class ConceptRow(NamedTuple):
+    """The columns of a concept row the conversion reads (a plain tuple: a programme has tens
+    of thousands of rows, and ORM objects would cost more than the conversion)."""
+
+    field: str
+    source_text: str
+    concept_uri: str | None
+    confidence: float
+    level: str | None
+
+
+#: The names of ``ConceptRow``'s columns, to select them from either concept table.
+CONCEPT_COLUMNS: tuple[str, ...] = ConceptRow._fields
+
+
+def to_candidate(row: Candidate, concepts: Iterable[ConceptRow]) -> matching.Candidate:
     """The matching record of one stored candidate and its concept rows."""
     assert row.id is not None
     by_field = _by_field(concepts)
@@ -51,7 +66,7 @@ def to_candidate(row: Candidate, concepts: Sequence[CandidateConcept]) -> matchi
     )
 
 
-def to_opening(row: Opening, concepts: Sequence[OpeningConcept]) -> matching.Opening:
+def to_opening(row: Opening, concepts: Iterable[ConceptRow]) -> matching.Opening:
     """The matching record of one stored opening and its concept rows."""
     assert row.id is not None
     by_field = _by_field(concepts)
@@ -76,16 +91,14 @@ def to_opening(row: Opening, concepts: Sequence[OpeningConcept]) -> matching.Ope
     )
 
 
-def _by_field(
-    concepts: Iterable[CandidateConcept | OpeningConcept],
-) -> dict[str, list[NormalisedConceptBase]]:
-    out: dict[str, list[NormalisedConceptBase]] = {}
+def _by_field(concepts: Iterable[ConceptRow]) -> dict[str, list[ConceptRow]]:
+    out: dict[str, list[ConceptRow]] = {}
     for concept in concepts:
         out.setdefault(concept.field, []).append(concept)
     return out
 
 
-def _claims(rows: Sequence[NormalisedConceptBase]) -> tuple[matching.SkillClaim, ...]:
+def _claims(rows: Sequence[ConceptRow]) -> tuple[matching.SkillClaim, ...]:
     best: dict[str, float] = {}
     for row in rows:
         uri = row.concept_uri
@@ -96,25 +109,24 @@ def _claims(rows: Sequence[NormalisedConceptBase]) -> tuple[matching.SkillClaim,
     return tuple(matching.SkillClaim(uri, level) for uri, level in best.items())
 
 
-def _uris(rows: Sequence[NormalisedConceptBase], path: str) -> tuple[str, ...]:
+def _uris(rows: Sequence[ConceptRow], path: str) -> tuple[str, ...]:
     return tuple(
         dict.fromkeys(r.concept_uri for r in rows if r.concept_uri and path in r.concept_uri)
     )
 
 
-def _languages(
-    rows: Sequence[NormalisedConceptBase], *, text: str
-) -> tuple[matching.LanguageLevel, ...]:
+def _languages(rows: Sequence[ConceptRow], *, text: str) -> tuple[matching.LanguageLevel, ...]:
     """One level per language, the highest stated; from the rows, else from ``text``."""
     found: list[tuple[str, str]] = []
     for row in rows:
-        parsed = parse_language_level(row.source_text)
-        language = parsed.language if parsed is not None else None
+        language: str | None = None
         if row.concept_uri is not None and _LANGUAGE_PATH in row.concept_uri:
             language = row.concept_uri.rsplit("/", 1)[-1]
         level: str | None = row.level if row.level in CEFR_LEVELS else None
-        if level is None and parsed is not None:
-            level = parsed.level
+        if language is None or level is None:
+            parsed = parse_language_level(row.source_text)
+            language = language or (parsed.language if parsed is not None else None)
+            level = level or (parsed.level if parsed is not None else None)
         if language is not None and level is not None:
             found.append((language, level))
     if not rows:
@@ -132,7 +144,7 @@ def _languages(
     return tuple(matching.LanguageLevel(lang, best[lang]) for lang in sorted(best))
 
 
-def _eqf(rows: Sequence[NormalisedConceptBase], *, text: str) -> int:
+def _eqf(rows: Sequence[ConceptRow], *, text: str) -> int:
     levels = [int(r.level) for r in rows if r.level is not None and r.level.isdigit()]
     if not rows:
         parsed = parse_eqf(text)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 import matching
-from api.convert import to_candidate, to_opening
+from api.convert import CONCEPT_COLUMNS, ConceptRow, to_candidate, to_opening
 from api.db import open_session
 from api.models._types import utc_now
 from api.models.candidates import Candidate, CandidateConcept
@@ -98,12 +98,8 @@ def load_records(
     with open_session(engine, mode="read") as session:
         candidates = session.exec(select(Candidate).order_by(col(Candidate.id))).all()
         openings = session.exec(select(Opening).order_by(col(Opening.id))).all()
-        c_concepts: dict[int, list[CandidateConcept]] = {}
-        for row in session.exec(select(CandidateConcept).order_by(col(CandidateConcept.id))):
-            c_concepts.setdefault(row.candidate_id, []).append(row)
-        o_concepts: dict[int, list[OpeningConcept]] = {}
-        for row2 in session.exec(select(OpeningConcept).order_by(col(OpeningConcept.id))):
-            o_concepts.setdefault(row2.opening_id, []).append(row2)
+        c_concepts = _concept_rows(session, CandidateConcept, "candidate_id")
+        o_concepts = _concept_rows(session, OpeningConcept, "opening_id")
         records = (
             [to_candidate(c, c_concepts.get(c.id or 0, [])) for c in candidates],
             [to_opening(o, o_concepts.get(o.id or 0, [])) for o in openings],
@@ -118,6 +114,17 @@ def load_records(
         )
         session.commit()
     return records
+
+
+def _concept_rows(
+    session: Session, table: type[CandidateConcept] | type[OpeningConcept], owner: str
+) -> dict[int, list[ConceptRow]]:
+    """Every concept row of ``table`` per owner id, in insertion order, as plain tuples."""
+    columns = [getattr(table, name) for name in (owner, *CONCEPT_COLUMNS)]
+    out: dict[int, list[ConceptRow]] = {}
+    for owner_id, *values in session.execute(select(*columns).order_by(col(table.id))):
+        out.setdefault(owner_id, []).append(ConceptRow(*values))
+    return out
 
 
 def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
