@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from api.normalisation import NormalisedItem, ProfileKind
@@ -83,16 +83,24 @@ def fields_of_kind(profile: ProfileKind, kind: FieldKind) -> tuple[str, ...]:
     return tuple(f for f, k in FIELD_KINDS[profile].items() if k == kind)
 
 
-def split_items(text: str) -> list[str]:
+def split_items(text: str) -> tuple[str, ...]:
     """The distinct non-empty parts of a list written as text, in order, each trimmed."""
-    seen: dict[str, None] = {}
+    return _split_items(text)
+
+
+@lru_cache(maxsize=16_384)
+def _split_items(text: str) -> tuple[str, ...]:
+    """``split_items``, memoised (profile lines repeat a lot in an import)."""
+    items: list[str] = []
+    seen: set[str] = set()
     for part in _SEPARATORS.split(text):
         item = " ".join(part.split())[:MAX_ITEM_CHARS]
-        if item and item.casefold() not in {s.casefold() for s in seen}:
-            seen[item] = None
-        if len(seen) >= MAX_ITEMS_PER_FIELD:
-            break
-    return list(seen)
+        if item and item.casefold() not in seen:
+            seen.add(item.casefold())
+            items.append(item)
+            if len(items) >= MAX_ITEMS_PER_FIELD:
+                break
+    return tuple(items)
 
 
 @cache

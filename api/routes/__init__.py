@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import candidates, curation, health, openings, rounds, taxonomy
+from api.routes import candidates, curation, health, imports, openings, rounds, taxonomy
 
 __all__ = ["api_router"]
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(candidates.router)
+api_router.include_router(imports.router)
 api_router.include_router(openings.router)
 api_router.include_router(rounds.router)
 api_router.include_router(taxonomy.router)
