@@ -27,7 +27,7 @@ from api.models.rounds import FINAL_STATUSES, Round
 from api.round_runner import RoundRunner
 from skills_taxonomy.normalizer import Normalizer
 
-__all__ = ["main"]
+__all__ = ["main", "queue_and_wait"]
 
 SHOWCASE: tuple[tuple[str, str], ...] = (
     ("occupation", "Technicien spécialisé en électromécanique"),
@@ -50,7 +50,7 @@ def _showcase(normalizer: Normalizer) -> None:
             print(f"  [{kind}] {result.text!r} -> {found}{state}")
 
 
-def _run_round(runner: RoundRunner, engine: Engine, *, seed: int) -> Round:
+def queue_and_wait(runner: RoundRunner, engine: Engine, *, seed: int) -> Round:
     """Queue a round with the runner the API uses and wait for it to finish."""
     with open_session(engine, mode="write") as session:
         found = Round(policy={"seed": seed})
@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{db}"
     engine = create_db_engine(url)
+    runner = RoundRunner(engine)
     try:
+        runner.warm_up()  # the worker loads the taxonomy while the programme is seeded
         upgrade(engine)
         started = time.perf_counter()
         tokens = seed_demo(
@@ -108,12 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             f"\nseeded {db}: {args.candidates} candidates, {args.vacancies} vacancies, "
             f"10 trainings in {time.perf_counter() - started:.0f} s"
         )
-        runner = RoundRunner(engine)
-        try:
-            started = time.perf_counter()
-            done = _run_round(runner, engine, seed=args.seed)
-        finally:
-            runner.close()
+        started = time.perf_counter()
+        done = queue_and_wait(runner, engine, seed=args.seed)
         print(f"round {done.id}: {done.status} in {time.perf_counter() - started:.1f} s")
         if done.result is not None:
             m = done.result["metrics"]
@@ -125,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         elif done.error:
             print(f"  error: {done.error}")
     finally:
+        runner.close()
         engine.dispose()
 
     base = f"http://{args.host}:{args.port}/api/v1"

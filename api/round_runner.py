@@ -95,6 +95,13 @@ class RoundRunner:
         for thread in self._threads:
             thread.start()
 
+    def warm_up(self) -> None:
+        """Start the worker processes now (each loads the taxonomy while the caller goes on),
+        rather than when the first round needs one."""
+        with self._lock:
+            for worker in self._workers:
+                worker.ensure_started()
+
     def submit(self, round_id: int) -> None:
         """Queue a round (already stored with status ``queued``)."""
         self._queue.put(round_id)
