@@ -65,7 +65,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from polars.exceptions import PolarsError
-from sqlalchemy import insert
+from sqlalchemy import Connection, Table, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -244,7 +244,7 @@ def _import(
         for item in profile_items
     ]
     if concept_rows:
-        connection.execute(insert(concept_table.__table__), concept_rows)
+        _bulk_insert(connection, concept_table.__table__, concept_rows)
     unresolved = sum(
         1
         for r in concept_rows
@@ -265,6 +265,20 @@ def _import(
         )
     session.commit()
     return JSONResponse(body, status_code=201)
+
+
+def _bulk_insert(connection: Connection, core: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of the same keys): ``COPY`` on PostgreSQL (several times faster
+    than batched INSERTs), an ``executemany`` elsewhere."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(core), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    raw: Any = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{core.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def _flag_duplicates(
