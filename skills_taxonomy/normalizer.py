@@ -1,6 +1,7 @@
 """Free text (job titles, skills; fr/ar/en/…) → ranked ESCO concepts with a confidence.
 
-``Normalizer(taxonomy)`` builds, once, a ``ConceptIndex`` per concept kind (see ``index``);
+``Normalizer(taxonomy)`` loads (``index_store``; fitted by ``index_build`` when the stored
+index does not match) a ``ConceptIndex`` per concept kind (see ``index``);
 ``normalize(texts, kind=..., lang=None, top_k=10)`` then scores whole batches with sparse
 matrix products and returns one ``NormalizedText`` per input, in order.
 
