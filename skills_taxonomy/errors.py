@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TaxonomyError", "TaxonomyFormatError", "UnknownConceptError", "InvalidTextError"]
+__all__ = ["InvalidTextError", "TaxonomyError", "TaxonomyFormatError", "UnknownConceptError"]
 
 
 class TaxonomyError(Exception):
