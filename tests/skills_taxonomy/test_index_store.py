@@ -80,3 +80,12 @@ def test_the_fingerprint_follows_the_taxonomy_content(tiny: Taxonomy) -> None:
         skill_relations=tiny.skill_relations,
     )
     assert fingerprint(fewer) != fingerprint(tiny)
+
+
+def test_the_shipped_store_matches_the_bundled_taxonomy_and_code() -> None:
+    # A stale store is never used, but then every start-up rebuilds the index (~20 s of CPU):
+    # after changing the taxonomy or the index code, run `python -m skills_taxonomy.index_store`.
+    from skills_taxonomy.index_store import BUNDLED_STORE_PATH
+
+    key = fingerprint(Taxonomy.load_bundled())
+    assert read_store(BUNDLED_STORE_PATH, key=key, kinds=KINDS) is not None
