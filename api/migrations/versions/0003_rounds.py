@@ -1,7 +1,7 @@
 """rounds and their assignments
 
 Revision ID: 0003_rounds
-Revises: 0001
+Revises: 0002_curation
 Create Date: 2026-11-28 04:31:11.568862
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_rounds"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_curation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
