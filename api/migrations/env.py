@@ -34,6 +34,10 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things: rebuild tables in batches instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # Alembic runs SQLite DDL outside a transaction by default; inside one, the write
+            # lock (BEGIN IMMEDIATE) is held from before the version is read until the commit,
+            # so processes migrating a fresh file at once cannot both apply a revision.
+            transactional_ddl=True,
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":  # one migrating process at a time
