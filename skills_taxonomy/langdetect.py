@@ -12,7 +12,7 @@ Method
   Italian seed list (ESCO has no Italian file here), Dirichlet-smoothed towards the languages'
   mean distribution; the posterior is tempered (``softmax(log-likelihood / T)``, T fitted on a
   validation fold) so that ``language_scores`` is calibrated. The profile is loaded lazily, once.
-  Accuracy and calibration: ``benchmarks/RESULTS_langdetect.md``.
+  Accuracy and calibration: ``benchmarks/RESULTS.md (language detection)``.
 * A feature that no language of the profile knows carries no evidence and is skipped; ties,
   texts made only of unknown features and texts made only of short all-caps words (acronyms
   such as ``TIG``, ``BTS``) give ``None``.
