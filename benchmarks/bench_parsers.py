@@ -68,7 +68,8 @@ CEFR_LINES: tuple[tuple[str, frozenset[Pair]], ...] = tuple(
 )  # fmt: skip
 
 # Second set, written after the parsers were finished and recorded before its first run (its
-# first-run result is the figure in benchmarks/RESULTS.md (language detection); lines are not edited afterwards).
+# first-run result is the figure in benchmarks/RESULTS.md, language detection section; lines
+# are not edited afterwards).
 FRESH_CEFR_LINES: tuple[tuple[str, frozenset[Pair]], ...] = tuple(
     (line, frozenset(gold))
     for line, gold in (
