@@ -10,14 +10,12 @@ assigned candidate holds directly or through a past occupation (partial credits 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
+from matching.fairness import MIN_GROUP, group_rates
 from matching.records import Assignment, Candidate, Metrics, Opening
 
 __all__ = ["MIN_GROUP", "round_metrics"]
-
-MIN_GROUP = 10
 
 
 def round_metrics(
@@ -41,22 +39,6 @@ def round_metrics(
         mean_score=statistics.fmean(scores) if scores else None,
         median_score=float(statistics.median(scores)) if scores else None,
         essential_coverage=covered / required if required else None,
-        by_gender=_rates(((c.gender or "unknown"), c.id in placed) for c in candidates),
-        by_origin=_rates(((c.origin or "unknown"), c.id in placed) for c in candidates),
+        by_gender=group_rates(((c.gender or "unknown"), c.id in placed) for c in candidates),
+        by_origin=group_rates(((c.origin or "unknown"), c.id in placed) for c in candidates),
     )
-
-
-def _rates(rows: Iterable[tuple[str, bool]]) -> Mapping[str, Mapping[str, object]]:
-    total: Counter[str] = Counter()
-    placed: Counter[str] = Counter()
-    for group, was_placed in rows:
-        total[group] += 1
-        placed[group] += was_placed
-    out: dict[str, Mapping[str, object]] = {}
-    for group in sorted(total):
-        n = total[group]
-        if n < MIN_GROUP:
-            out[group] = {"suppressed": True}
-        else:
-            out[group] = {"candidates": n, "placed": placed[group], "rate": placed[group] / n}
-    return out

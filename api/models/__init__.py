@@ -1,16 +1,19 @@
 """SQLModel tables, one module per concept; importing this package registers every table on
 ``SQLModel.metadata`` (which Alembic compares against)."""
 
+from api.models.audit import AuditRecord
 from api.models.candidates import Candidate, CandidateConcept
 from api.models.curation import CurationItem, Synonym
 from api.models.imports import DuplicateFlag, ImportRecord
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
+from api.models.placements import Placement
 from api.models.rounds import Round, RoundAssignment
 from api.models.users import ApiToken, User
 
 __all__ = [
     "ApiToken",
+    "AuditRecord",
     "Candidate",
     "CandidateConcept",
     "CurationItem",
@@ -19,6 +22,7 @@ __all__ = [
     "Opening",
     "OpeningConcept",
     "Organisation",
+    "Placement",
     "Round",
     "RoundAssignment",
     "Synonym",
