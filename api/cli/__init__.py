@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "api.cli.reoptimise",
     "api.cli.serve",
     "api.cli.users",
+    "api.cli.audit",
 )
 
 Handler = Callable[[argparse.Namespace], int]
