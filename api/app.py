@@ -4,7 +4,8 @@ Resources are opened in ``lifespan`` and kept on ``app.state``: the database eng
 migrated to head first), the server secret for pseudonyms, the cache of checked tokens, and
 the profile normaliser (``api.esco_normaliser``: the ESCO index, built once per process, with
 the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one), and
-the runner of matching rounds (worker processes, started when a round first needs one).
+the runner of matching rounds (``round_workers`` worker processes, started when a round
+first needs one; rounds left queued by an earlier process are resumed).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def create_app(
             app.state.pseudonym_secret = load_server_secret(config)
             app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
             app.state.normaliser = await run_in_threadpool(load_normaliser, engine, normalizer)
-            app.state.round_runner = runner = RoundRunner(engine)
+            app.state.round_runner = runner = RoundRunner(engine, workers=config.round_workers)
+            runner.resume()  # rounds an earlier process left queued or was running
             try:
                 yield
             finally:

@@ -7,6 +7,11 @@ reads the programme's candidates and openings and converts them (``api.round_sto
 them to its worker, records each finished stage as progress, and stores the result in one
 transaction when the worker answers.
 
+Rounds outlive the service: ``close()`` (at shutdown) puts a running round back in the queue
+and leaves queued ones queued; ``resume()`` (at start-up) queues every round still waiting, in
+id order. Claiming a round is a conditional update, so when several server processes resume
+at once, each round still runs once.
+
 ``stop(round_id)`` marks a queued or running round stopped in the database first, then, if a
 worker is running it, terminates that worker process (a new one is started for the next
 round). Storing a result only succeeds while the round is still ``running``, so a stopped round
@@ -102,6 +107,14 @@ class RoundRunner:
             for worker in self._workers:
                 worker.ensure_started()
 
+    def resume(self) -> int:
+        """Queue every round the database holds as queued (left by an earlier process);
+        how many."""
+        waiting = round_store.queued_rounds(self.engine)
+        for round_id in waiting:
+            self._queue.put(round_id)
+        return len(waiting)
+
     def submit(self, round_id: int) -> None:
         """Queue a round (already stored with status ``queued``)."""
         self._queue.put(round_id)
@@ -117,28 +130,21 @@ class RoundRunner:
         return stopped
 
     def close(self) -> None:
-        """Terminate the workers; rounds still queued or running are marked failed."""
+        """Terminate the workers; a round they were running goes back to the queue, and
+        queued rounds stay queued, for the next start to resume."""
         if self._closed:
             return
         self._closed = True
         for _ in self._threads:
             self._queue.put(_STOP)
         with self._lock:
+            interrupted = [w.round_id for w in self._workers if w.round_id is not None]
             for worker in self._workers:
-                if worker.round_id is not None:
-                    round_store.mark_failed(
-                        self.engine, worker.round_id, "the service stopped during the round"
-                    )
                 worker.kill()
         for thread in self._threads:
             thread.join(timeout=10)
-        while True:
-            try:
-                round_id = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if round_id != _STOP:
-                round_store.mark_failed(self.engine, round_id, "the service stopped first")
+        for round_id in interrupted:
+            round_store.requeue(self.engine, round_id)
 
     # --- supervisor thread ----------------------------------------------------------------------
 
@@ -150,6 +156,8 @@ class RoundRunner:
             try:
                 self._run(worker, round_id)
             except Exception:  # a bug or a database outage: the round fails, the thread lives
+                if self._closed:
+                    return  # shutting down: close() puts the round back in the queue
                 logger.exception("round %s failed", round_id)
                 round_store.mark_failed(self.engine, round_id, "internal error")
             finally:
@@ -165,7 +173,7 @@ class RoundRunner:
         candidates, openings = round_store.load_records(self.engine, round_id)
         job = RoundJob(round_id, candidates, openings, policy)
         with self._lock:
-            if worker.round_id != round_id:  # stopped meanwhile
+            if worker.round_id != round_id or self._closed:  # stopped or shutting down
                 return
             connection = worker.ensure_started()
         try:
@@ -183,7 +191,8 @@ class RoundRunner:
                     return
         except (EOFError, OSError, BrokenPipeError):
             # The worker was terminated (stop or shutdown) or died: a stop already marked the
-            # round; otherwise it failed.
+            # round, a shutdown requeues it; otherwise it failed.
             with self._lock:
                 worker.kill()
-            round_store.mark_failed(self.engine, round_id, "the worker process ended")
+            if not self._closed:
+                round_store.mark_failed(self.engine, round_id, "the worker process ended")

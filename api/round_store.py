@@ -7,19 +7,21 @@ the round is ``running``, and a stopped, failed or finished round never changes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 import matching
+from api import audit
 from api.convert import CONCEPT_COLUMNS, ConceptRow, to_candidate, to_opening
 from api.db import open_session
 from api.models._types import utc_now
 from api.models.candidates import Candidate, CandidateConcept
 from api.models.openings import Opening, OpeningConcept
 from api.models.rounds import Round, RoundAssignment, RoundStatus
+from matching._canonical import digest
 from matching.round import STAGES
 
 __all__ = [
@@ -27,7 +29,10 @@ __all__ = [
     "mark_failed",
     "mark_running",
     "mark_stopped",
+    "queued_rounds",
+    "read_records",
     "record_stage",
+    "requeue",
     "store_result",
 ]
 
@@ -57,6 +62,30 @@ def mark_running(engine: Engine, round_id: int) -> dict[str, Any] | None:
         found = session.get(Round, round_id)
         assert found is not None
         return dict(found.policy)
+
+
+def requeue(engine: Engine, round_id: int) -> bool:
+    """Running → queued, progress cleared: the service stops mid-round and a later start (of
+    this or another process) runs it again from its inputs."""
+    with open_session(engine, mode="write") as session:
+        done = _transition(
+            session,
+            round_id,
+            source=("running",),
+            status="queued",
+            stage=None,
+            progress=0.0,
+            started_at=None,
+        )
+        session.commit()
+    return done
+
+
+def queued_rounds(engine: Engine) -> list[int]:
+    """Ids of the rounds waiting to run, oldest first."""
+    with open_session(engine, mode="read") as session:
+        statement = select(Round.id).where(col(Round.status) == "queued").order_by(col(Round.id))
+        return [i for i in session.exec(statement).all() if i is not None]
 
 
 def mark_stopped(engine: Engine, round_id: int) -> bool:
@@ -96,14 +125,7 @@ def load_records(
 ) -> tuple[list[matching.Candidate], list[matching.Opening]]:
     """The programme's current candidates and openings as matching records."""
     with open_session(engine, mode="read") as session:
-        candidates = session.exec(select(Candidate).order_by(col(Candidate.id))).all()
-        openings = session.exec(select(Opening).order_by(col(Opening.id))).all()
-        c_concepts = _concept_rows(session, CandidateConcept, "candidate_id")
-        o_concepts = _concept_rows(session, OpeningConcept, "opening_id")
-        records = (
-            [to_candidate(c, c_concepts.get(c.id or 0, [])) for c in candidates],
-            [to_opening(o, o_concepts.get(o.id or 0, [])) for o in openings],
-        )
+        records = read_records(session)
     with open_session(engine, mode="write") as session:
         _transition(
             session,
@@ -116,13 +138,39 @@ def load_records(
     return records
 
 
+def read_records(
+    session: Session,
+    *,
+    candidate_ids: Collection[int] | None = None,
+    opening_ids: Collection[int] | None = None,
+) -> tuple[list[matching.Candidate], list[matching.Opening]]:
+    """Candidates and openings (all, or those of the given ids) as matching records, by id."""
+    c_where = [] if candidate_ids is None else [col(Candidate.id).in_(sorted(candidate_ids))]
+    o_where = [] if opening_ids is None else [col(Opening.id).in_(sorted(opening_ids))]
+    candidates = session.exec(select(Candidate).where(*c_where).order_by(col(Candidate.id))).all()
+    openings = session.exec(select(Opening).where(*o_where).order_by(col(Opening.id))).all()
+    c_concepts = _concept_rows(session, CandidateConcept, "candidate_id", candidate_ids)
+    o_concepts = _concept_rows(session, OpeningConcept, "opening_id", opening_ids)
+    return (
+        [to_candidate(c, c_concepts.get(c.id or 0, [])) for c in candidates],
+        [to_opening(o, o_concepts.get(o.id or 0, [])) for o in openings],
+    )
+
+
 def _concept_rows(
-    session: Session, table: type[CandidateConcept] | type[OpeningConcept], owner: str
+    session: Session,
+    table: type[CandidateConcept] | type[OpeningConcept],
+    owner: str,
+    owner_ids: Collection[int] | None = None,
 ) -> dict[int, list[ConceptRow]]:
-    """Every concept row of ``table`` per owner id, in insertion order, as plain tuples."""
+    """Every concept row of ``table`` per owner id (of ``owner_ids``, when given), in
+    insertion order, as plain tuples."""
     columns = [getattr(table, name) for name in (owner, *CONCEPT_COLUMNS)]
+    where = [] if owner_ids is None else [columns[0].in_(sorted(owner_ids))]
     out: dict[int, list[ConceptRow]] = {}
-    for owner_id, *values in session.execute(select(*columns).order_by(col(table.id))):
+    for owner_id, *values in session.execute(
+        select(*columns).where(*where).order_by(col(table.id))
+    ):
         out.setdefault(owner_id, []).append(ConceptRow(*values))
     return out
 
@@ -161,5 +209,27 @@ def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
                 )
             )
         session.add_all(rows)
+        audit.append(
+            session,
+            actor_user_id=None,
+            action="round.finished",
+            subject_type="round",
+            subject_id=round_id,
+            payload=_finished_payload(result, len(rows)),
+        )
         session.commit()
     return True
+
+
+def _finished_payload(result: dict[str, Any], assignments: int) -> dict[str, Any]:
+    """What the audit log keeps of a finished round: hashes, versions and counts."""
+    manifest = result["manifest"]
+    return {
+        "input_hash": manifest.get("input_hash"),
+        "policy_digest": digest(manifest.get("policy", {})),
+        "taxonomy_version": str(manifest.get("taxonomy_version", ""))[:200],
+        "solver": str(manifest.get("solver", ""))[:200],
+        "output_hash": manifest.get("output_hash"),
+        "assignments": assignments,
+        "unassigned": len(result.get("unassigned", [])),
+    }

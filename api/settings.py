@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     #: Apply Alembic migrations up to head when the app starts.
     migrate_on_startup: bool = True
 
+    #: Worker processes running matching rounds (each holds the taxonomy: ~0.5 GB).
+    round_workers: int = Field(default=1, ge=1, le=32)
+
+    #: Publishing a round whose lowest impact ratio (gender, origin, agency) is below this
+    #: needs a recorded staff sign-off (the "four-fifths rule" uses 0.8).
+    impact_ratio_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+
     max_json_bytes: int = Field(default=2 * _MB, ge=1)
     max_upload_bytes: int = Field(default=20 * _MB, ge=1)
     max_import_rows: int = Field(default=100_000, ge=1)
