@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import TokenCache
-from api.curation import load_normaliser
+from api.curation import SynonymWatch, load_normaliser
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.migrations import upgrade
@@ -57,6 +57,7 @@ def create_app(
             app.state.pseudonym_secret = load_server_secret(config)
             app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
             app.state.normaliser = await run_in_threadpool(load_normaliser, engine, normalizer)
+            app.state.synonym_watch = SynonymWatch(engine, interval=config.synonym_refresh_seconds)
             app.state.round_runner = runner = RoundRunner(engine, workers=config.round_workers)
             runner.resume()  # rounds an earlier process left queued or was running
             try:

@@ -3,6 +3,9 @@
 * ``load_normaliser(engine, normalizer)`` — the app's ``EscoProfileNormaliser`` with every
   persisted synonym applied (``lifespan`` calls it once; ``refresh_normaliser`` after a
   confirmation: ``Normalizer.with_synonyms`` shares the index, so this is cheap).
+* ``SynonymWatch`` — per process, notices synonyms another server process confirmed (a cheap
+  aggregate query at most every ``interval`` seconds) so that every worker normalises with them,
+  not only the one that took the confirmation.
 * ``sync_queue(session, normaliser)`` — one ``CurationItem`` per unresolved skill or occupation
   text (kind × ``synonym_key``) found in the concept rows of candidates and openings, with the
   normaliser's best guesses. Every write path (create, change, import) stores unresolved rows;
@@ -18,6 +21,8 @@ and have no ESCO concept to confirm.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -37,7 +42,9 @@ from skills_taxonomy.normalizer import Normalizer, synonym_key
 
 __all__ = [
     "CURATION_KINDS",
+    "SynonymWatch",
     "confirm",
+    "current_normaliser",
     "dismiss",
     "load_normaliser",
     "refresh_normaliser",
@@ -70,6 +77,56 @@ def load_normaliser(engine: Engine, normalizer: Normalizer | None) -> EscoProfil
 def refresh_normaliser(session: Session, current: EscoProfileNormaliser) -> EscoProfileNormaliser:
     """``current`` with every persisted synonym applied (call after committing a new one)."""
     return current.with_synonyms(_synonyms(session, current.normalizer))
+
+
+def _fingerprint(session: Session) -> tuple[Any, ...]:
+    """Changes whenever a synonym is added or re-pointed (``confirm`` stamps ``created_at``)."""
+    row = session.exec(
+        select(func.count(), func.max(Synonym.id), func.max(Synonym.created_at))
+    ).one()
+    return tuple(row)
+
+
+class SynonymWatch:
+    """Keeps one process's normaliser up to date with the synonyms in the database.
+
+    ``fresh(current)`` returns ``current`` with the persisted synonyms applied when they changed
+    since the last look (a look at most every ``interval`` seconds; 0: every call), else None.
+    """
+
+    def __init__(self, engine: Engine, *, interval: float) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._next_look = 0.0
+        self._seen: tuple[Any, ...] | None = None
+
+    def fresh(self, current: EscoProfileNormaliser) -> EscoProfileNormaliser | None:
+        now = time.monotonic()
+        if now < self._next_look or not self._lock.acquire(blocking=False):
+            return None  # looked recently, or another request is looking right now
+        try:
+            self._next_look = now + self.interval
+            with open_session(self.engine, mode="read") as session:
+                seen = _fingerprint(session)
+                if seen == self._seen:
+                    return None
+                self._seen = seen
+                return refresh_normaliser(session, current)
+        finally:
+            self._lock.release()
+
+
+def current_normaliser(state: Any) -> Any:
+    """The app's normaliser (``state.normaliser``), refreshed first when ``state.synonym_watch``
+    sees synonyms another process confirmed."""
+    normaliser = getattr(state, "normaliser", None)
+    watch: SynonymWatch | None = getattr(state, "synonym_watch", None)
+    if watch is not None and isinstance(normaliser, EscoProfileNormaliser):
+        fresh = watch.fresh(normaliser)
+        if fresh is not None:
+            state.normaliser = normaliser = fresh
+    return normaliser
 
 
 def _unresolved_texts(session: Session) -> dict[tuple[CurationKind, str], dict[str, Any]]:
@@ -158,6 +215,7 @@ def confirm(
         )
     existing.concept_uri = concept_uri
     existing.created_by = user_id
+    existing.created_at = utc_now()  # other processes notice the change (``SynonymWatch``)
     session.add(existing)
     item.status = "confirmed"
     item.concept_uri = concept_uri

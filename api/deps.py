@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Engine, false, true
 from sqlmodel import Session, SQLModel, col, select
 
 from api.auth import AccessRole, Principal, TokenCache, authenticate, hash_token
+from api.curation import current_normaliser
 from api.db import open_session
 from api.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 from api.models.candidates import Candidate
@@ -226,8 +227,9 @@ OpeningReadable = Annotated[Opening, Depends(load_opening)]
 OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
 
 
-async def get_normaliser(request: Request) -> ProfileNormaliser | None:
-    normaliser: ProfileNormaliser | None = getattr(request.app.state, "normaliser", None)
+def get_normaliser(request: Request) -> ProfileNormaliser | None:
+    """The app's normaliser, with synonyms other server processes confirmed (may query)."""
+    normaliser: ProfileNormaliser | None = current_normaliser(request.app.state)
     return normaliser
 
 

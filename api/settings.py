@@ -50,12 +50,18 @@ class Settings(BaseSettings):
     #: Apply Alembic migrations up to head when the app starts.
     migrate_on_startup: bool = True
 
+    #: How often (seconds) a server process looks for synonyms confirmed in another process.
+    synonym_refresh_seconds: float = Field(default=2.0, ge=0)
     #: Worker processes running matching rounds (each holds the taxonomy: ~0.5 GB).
     round_workers: int = Field(default=1, ge=1, le=32)
 
     #: Publishing a round whose lowest impact ratio (gender, origin, agency) is below this
     #: needs a recorded staff sign-off (the "four-fifths rule" uses 0.8).
     impact_ratio_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
+
+    #: Days after which a closed candidate (no placement under way, nothing changed) is erased
+    #: by ``mobility-match retention run``.
+    retention_days: int = Field(default=730, ge=1, le=36_500)
 
     max_json_bytes: int = Field(default=2 * _MB, ge=1)
     max_upload_bytes: int = Field(default=20 * _MB, ge=1)

@@ -6,13 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.curation import current_normaliser
 from api.esco_normaliser import EscoProfileNormaliser
 
 __all__ = ["EscoDep", "get_esco", "set_esco"]
 
 
-async def get_esco(request: Request) -> EscoProfileNormaliser:
-    normaliser: EscoProfileNormaliser = request.app.state.normaliser
+def get_esco(request: Request) -> EscoProfileNormaliser:
+    """The normaliser, with synonyms other server processes confirmed (may query: sync)."""
+    normaliser: EscoProfileNormaliser = current_normaliser(request.app.state)
     return normaliser
 
 
