@@ -51,8 +51,11 @@ feeds                training: job opening ids it feeds          ``v1;v2``
 
 Policy (JSON only): ``{"mode": "optimal", "shortlist": 50, "locks": [["c1", "v1"]],
 "forbidden": [["c2", "v1"]], "seed": 0, "weights": {"essential": 0.6, ...},
-"training_discount": 0.8, "reserves": 5}``; every key is optional (see ``Policy`` and
-``Weights`` for the defaults).
+"training_discount": 0.8, "reserves": 5, "quotas": [{"group": "gender", "value": "f",
+"min_share": 0.3, "scope": "programme"}], "unreachable_quotas": "relax"}``; every key is
+optional (see ``Policy``, ``Weights`` and ``Quota`` for the defaults). A quota's ``group`` is
+"gender" or "origin", its ``scope`` "programme" (default), "employer" or "opening", and it
+gives ``min_share`` and/or ``max_share`` in [0, 1]; errors name ``quotas.<index>.<key>``.
 """
 
 from __future__ import annotations
@@ -78,10 +81,15 @@ from matching.records import (
     Mode,
     Opening,
     Policy,
+    Quota,
+    QuotaGroup,
+    QuotaScope,
     RoundResult,
     SkillClaim,
+    UnreachableQuotas,
     Weights,
 )
+from matching.solvers.quota_spec import check_quota
 
 __all__ = [
     "candidate_from_dict",
@@ -98,6 +106,7 @@ _CANDIDATE_FIELDS = frozenset(f.name for f in dataclasses.fields(Candidate))
 _OPENING_FIELDS = frozenset(f.name for f in dataclasses.fields(Opening))
 _POLICY_FIELDS = frozenset(f.name for f in dataclasses.fields(Policy))
 _WEIGHT_FIELDS = {f.name: f.type for f in dataclasses.fields(Weights)}
+_QUOTA_FIELDS = frozenset(f.name for f in dataclasses.fields(Quota))
 _CSV_LISTS = frozenset(
     {"skills", "occupations", "destinations", "preferences", "essential_skills"}
     | {"optional_skills", "ranking", "teaches", "feeds"}
@@ -271,6 +280,14 @@ def policy_from_dict(raw: Raw) -> Policy:
             weights[name] = _int(weights_raw, name, record, default=0, low=1, high=None)
         else:
             weights[name] = _number(weights_raw, name, record, default=0.0, low=0.0)
+    quotas = _quotas(raw, record, mode=str(mode))
+    unreachable = raw.get("unreachable_quotas", "relax")
+    if unreachable not in get_args(UnreachableQuotas):
+        raise InvalidRecordError(
+            record,
+            "unreachable_quotas",
+            f"expected one of {', '.join(get_args(UnreachableQuotas))}, got {unreachable!r}",
+        )
     return Policy(
         mode=cast(Mode, mode),
         shortlist=_int(raw, "shortlist", record, default=50, low=1, high=None),
@@ -280,7 +297,45 @@ def policy_from_dict(raw: Raw) -> Policy:
         weights=Weights(**weights),  # type: ignore[arg-type]
         training_discount=_discount(raw, record),
         reserves=_int(raw, "reserves", record, default=5, low=0, high=None),
+        quotas=quotas,
+        unreachable_quotas=cast(UnreachableQuotas, unreachable),
     )
+
+
+def _quotas(raw: Raw, record: str, *, mode: str) -> tuple[Quota, ...]:
+    """The ``quotas`` list: each item an object with the ``Quota`` fields, checked."""
+    quotas = []
+    for i, item in enumerate(_list(raw, "quotas", record, object)):
+        field = f"quotas.{i}"
+        if not isinstance(item, dict):
+            raise InvalidRecordError(record, field, f"expected an object, got {item!r:.60}")
+        _no_unknown(item, _QUOTA_FIELDS, record, prefix=f"{field}.")
+        for name in ("group", "value", "scope"):
+            if name in item and not isinstance(item[name], str):
+                raise InvalidRecordError(
+                    record, f"{field}.{name}", f"expected a string, got {item[name]!r:.60}"
+                )
+        shares = {
+            name: _number(item, name, record, default=0.0, low=0.0, label=f"{field}.{name}")
+            for name in ("min_share", "max_share")
+            if item.get(name) is not None
+        }
+        quota = Quota(
+            group=cast(QuotaGroup, item.get("group", "")),
+            value=str(item.get("value", "")).strip(),
+            scope=cast(QuotaScope, item.get("scope", "programme")),
+            min_share=shares.get("min_share"),
+            max_share=shares.get("max_share"),
+        )
+        check_quota(quota, record=record, field=field)
+        quotas.append(quota)
+    if quotas and mode != "optimal":
+        raise InvalidRecordError(
+            record,
+            "quotas",
+            f"quotas apply in mode 'optimal' only (mode {mode!r} has no quota constraints)",
+        )
+    return tuple(quotas)
 
 
 def _discount(raw: Raw, record: str) -> float:

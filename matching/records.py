@@ -32,6 +32,12 @@ __all__ = [
     "OpeningKind",
     "PartialCredit",
     "Policy",
+    "Quota",
+    "QuotaGroup",
+    "QuotaOutcome",
+    "QuotaReport",
+    "QuotaScope",
+    "QuotaShortfall",
     "Reserve",
     "RoundResult",
     "RuleOutcome",
@@ -40,6 +46,7 @@ __all__ = [
     "SkillRef",
     "Unassigned",
     "UnassignedReason",
+    "UnreachableQuotas",
     "Weights",
 ]
 
@@ -48,6 +55,12 @@ __all__ = [
 Mode = Literal["optimal", "stable"]
 OpeningKind = Literal["job", "training"]
 UnassignedReason = Literal["no_eligible_opening", "no_skill_match", "outcompeted"]
+#: Candidate attributes a quota can bound, and the units whose placements it counts.
+QuotaGroup = Literal["gender", "origin"]
+QuotaScope = Literal["programme", "employer", "opening"]
+#: What a round does when locked pairs make a quota unreachable: "relax" it to the best share
+#: reachable (diagnosed in ``QuotaReport``) or "fail" (``InfeasibleError``).
+UnreachableQuotas = Literal["relax", "fail"]
 
 
 class SkillClaim(NamedTuple):
@@ -167,6 +180,33 @@ class Weights:
 
 
 @dataclass(frozen=True, slots=True)
+class Quota:
+    """A fairness quota: in each unit of ``scope`` (the programme, each employer, each
+    opening) at least ``min_share`` and/or at most ``max_share`` of the placements made go to
+    candidates whose ``group`` attribute (``Candidate.gender`` or ``Candidate.origin``) equals
+    ``value`` exactly (e.g. ``Quota("gender", "f", min_share=0.3)``). Shares are in [0, 1],
+    read as the nearest fraction with denominator <= 10**6 (0.3 is exactly 3/10); a unit with
+    no placement meets every quota. Candidates with no value are in no group. Checked by
+    ``matching.validation.validate`` (``matching.solvers.quota_spec.check_quota``).
+    """
+
+    group: QuotaGroup
+    value: str
+    scope: QuotaScope = "programme"
+    min_share: float | None = None
+    max_share: float | None = None
+
+    def __str__(self) -> str:
+        bounds = []
+        if self.min_share is not None:
+            bounds.append(f"at least {self.min_share:.0%}")
+        if self.max_share is not None:
+            bounds.append(f"at most {self.max_share:.0%}")
+        unit = "in the programme" if self.scope == "programme" else f"per {self.scope}"
+        return f"{self.group}={self.value}: {' and '.join(bounds)} of placements {unit}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """How a round is run. ``shortlist``: openings kept per candidate (top-k) for the solver.
     ``locks``: (candidate id, opening id) pairs staff decided; they are always assigned and
@@ -176,6 +216,10 @@ class Policy:
     ``training_discount`` in (0, 1]: a train-to-hire pair scores the job after training times
     this factor (``matching.training``). ``reserves``: length of each job opening's reserve
     list (``matching.reserves``).
+    ``quotas``: fairness quotas, solved exactly in the optimal mode (not available in the stable
+    mode; train-to-hire paths are then not formed: training openings are ordinary openings);
+    ``unreachable_quotas`` says what happens when locked pairs make one unreachable (see
+    ``QuotaReport``).
     """
 
     mode: Mode = "optimal"
@@ -186,6 +230,8 @@ class Policy:
     weights: Weights = field(default_factory=Weights)
     training_discount: float = 0.8
     reserves: int = 5
+    quotas: tuple[Quota, ...] = ()
+    unreachable_quotas: UnreachableQuotas = "relax"
 
 
 # --- results -------------------------------------------------------------------------------
@@ -310,8 +356,64 @@ class Metrics:
 
 
 @dataclass(frozen=True, slots=True)
+class QuotaShortfall:
+    """Why one bound of a quota cannot be met with the locked pairs: its worst ``unit`` (an
+    employer or opening id; None for the programme, or when the quota is unreachable only
+    together with the others), the best share reachable there (``reached_in_group /
+    reached_total``; None: only together), the locked placements, the unlocked candidates able
+    to move the share the right way (``eligible``), the free places, and the reason in words.
+    """
+
+    bound: Literal["min_share", "max_share"]
+    unit: str | None
+    best_share: float | None
+    reached_in_group: int
+    reached_total: int
+    locked: int
+    locked_in_group: int
+    eligible: int
+    free_places: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaOutcome:
+    """How one quota of the policy came out. ``applied``: the quota the round solved with
+    (the policy's own when reachable, relaxed to the best share reachable otherwise, None when
+    dropped); shares are over the units with a placement (None: no placement);
+    ``placements`` in its scope with the quotas and ``placements_without`` them;
+    ``emptied_units``: units placed in without the quotas, empty with them."""
+
+    quota: Quota
+    applied: Quota | None
+    lowest_share: float | None
+    highest_share: float | None
+    placements: int
+    placements_without: int
+    emptied_units: int
+    shortfalls: tuple[QuotaShortfall, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaReport:
+    """The quotas of a round and their price. ``status``: "met" (every quota as asked) or
+    "relaxed" (some unreachable: see the outcomes' ``shortfalls`` and ``applied``).
+    ``price_of_fairness`` = ``unconstrained_total`` (the optimum without quotas, same edges and
+    locks) − ``total`` (with the applied quotas), never negative. ``optimal``: proven exact."""
+
+    status: Literal["met", "relaxed"]
+    total: float
+    unconstrained_total: float
+    price_of_fairness: float
+    optimal: bool
+    outcomes: tuple[QuotaOutcome, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
-    """What is needed to reproduce and audit a round (no clock time: outputs stay identical)."""
+    """What is needed to reproduce and audit a round (no clock time: outputs stay identical).
+    ``quotas``: the quota report (price of fairness, shares, diagnoses) when the policy has
+    quotas, else None."""
 
     engine: str
     input_hash: str
@@ -321,6 +423,7 @@ class Manifest:
     objective: float
     edges: int
     output_hash: str
+    quotas: QuotaReport | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,14 @@ add combined edges and the round is solved over direct and combined edges; a tra
 placement is an ``Assignment`` at the training with ``training`` set (the job's place is
 consumed too; ``Metrics`` count the training place only). Other modes treat training openings
 as ordinary openings. Every job opening gets a reserve list (``matching.reserves``).
+
+Quotas (``Policy.quotas``, optimal mode only: ``validate`` refuses them in the stable mode):
+the round is solved exactly under the quotas (``matching.solvers.quota_round``; train-to-hire
+paths are not formed, training openings are ordinary openings), ``Manifest.solver`` is
+"quotas" and ``Manifest.quotas`` reports the price of fairness (the unconstrained optimum of
+the same graph minus the total with the quotas), the shares reached and, when locked pairs
+make a quota unreachable, its diagnosis and the relaxed quota applied (or an
+``InfeasibleError`` when ``Policy.unreachable_quotas`` is "fail").
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from matching.records import (
     Mode,
     Opening,
     Policy,
+    QuotaReport,
     RoundResult,
 )
 from matching.reserves import reserve_lists
@@ -91,7 +100,8 @@ def run_round(
     done = observer or (lambda stage: None)
     validate(candidates, openings, policy, taxonomy=taxonomy)
     solver = resolve_solver(policy.mode)
-    paths = _training_paths(openings, taxonomy) if policy.mode == "optimal" else ()
+    with_paths = policy.mode == "optimal" and not policy.quotas
+    paths = _training_paths(openings, taxonomy) if with_paths else ()
     done("validate")
     features = Features.build(candidates, openings)
     _check_locks(features, policy)
@@ -102,7 +112,18 @@ def run_round(
     graph = shortlist.graph
     done("shortlist")
     forbidden = frozenset(policy.forbidden)
-    if paths:
+    quota_report: QuotaReport | None = None
+    if policy.quotas:
+        from matching.solvers.quota_round import solve_round_quotas  # scipy MILP: when used
+
+        solution, quota_report = solve_round_quotas(
+            graph,
+            features.candidates,
+            features.openings,
+            quotas=policy.quotas,
+            unreachable=policy.unreachable_quotas,
+        )
+    elif paths:
         combined = combined_edges(
             features,
             model,
@@ -187,6 +208,7 @@ def run_round(
                 "reserves": reserves,
             }
         ),
+        quotas=quota_report,
     )
     done("report")
     return RoundResult(

@@ -14,7 +14,16 @@ from typing import get_args
 
 from matching._cefr import cefr_rank
 from matching.errors import InvalidRecordError
-from matching.records import Candidate, LanguageLevel, Mode, Opening, Policy, Weights
+from matching.records import (
+    Candidate,
+    LanguageLevel,
+    Mode,
+    Opening,
+    Policy,
+    UnreachableQuotas,
+    Weights,
+)
+from matching.solvers.quota_spec import check_quota
 from skills_taxonomy.taxonomy import Taxonomy
 
 __all__ = ["validate"]
@@ -148,6 +157,7 @@ def _check_policy(
     both = set(policy.locks) & set(policy.forbidden)
     if both:
         raise InvalidRecordError(record, "forbidden", f"pair {min(both)!r} is also locked")
+    _check_quotas(policy)
     weights = policy.weights
     if not isinstance(weights, Weights):
         raise InvalidRecordError(record, "weights", f"expected Weights, got {weights!r:.60}")
@@ -159,6 +169,28 @@ def _check_policy(
             raise InvalidRecordError(
                 record, f"weights.{f.name}", f"expected a finite number >= 0, got {value!r}"
             )
+
+
+def _check_quotas(policy: Policy) -> None:
+    if not isinstance(policy.quotas, tuple):
+        raise InvalidRecordError(
+            "policy", "quotas", f"expected a tuple of Quota, got {policy.quotas!r:.60}"
+        )
+    for i, quota in enumerate(policy.quotas):
+        check_quota(quota, field=f"quotas.{i}")
+    if policy.quotas and policy.mode != "optimal":
+        raise InvalidRecordError(
+            "policy",
+            "quotas",
+            f"quotas apply in mode 'optimal' only (mode {policy.mode!r} has no quota constraints)",
+        )
+    if policy.unreachable_quotas not in get_args(UnreachableQuotas):
+        raise InvalidRecordError(
+            "policy",
+            "unreachable_quotas",
+            f"expected one of {', '.join(get_args(UnreachableQuotas))}, "
+            f"got {policy.unreachable_quotas!r}",
+        )
 
 
 def _check_languages(levels: tuple[LanguageLevel, ...], record: str, name: str) -> None:

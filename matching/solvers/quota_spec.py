@@ -1,25 +1,35 @@
 """What a fairness quota says, independent of how it is solved.
 
-A :class:`Quota` bounds the share of one group (``group == value``, e.g. ``gender = f``) among
-the placements in each unit of its scope: the programme, each employer, each opening. Shares
-are read as the nearest fraction with denominator <= 10**6 (:func:`as_fraction`: ``0.3`` is
-exactly ``3/10``), so quota rows have integer coefficients and are met exactly.
+A :class:`Quota` (a record of ``matching.records``, re-exported here) bounds the share of one
+group (``group == value``, e.g. ``gender = f``) among the placements in each unit of its scope:
+the programme, each employer, each opening. :func:`check_quota` validates one (errors name the
+field, like every policy field). Shares are read as the nearest fraction with denominator
+<= 10**6 (:func:`as_fraction`: ``0.3`` is exactly ``3/10``), so quota rows have integer
+coefficients and are met exactly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import get_args
 
 import numpy as np
 import numpy.typing as npt
 
+from matching.errors import InvalidRecordError
+from matching.records import Quota, QuotaGroup, QuotaScope
 from matching.solvers.graph import AssignmentGraph
 
-__all__ = ["GroupColumn", "Quota", "QuotaScope", "as_fraction", "quota_units"]
-
-QuotaScope = Literal["programme", "employer", "opening"]
+__all__ = [
+    "GroupColumn",
+    "Quota",
+    "QuotaGroup",
+    "QuotaScope",
+    "as_fraction",
+    "check_quota",
+    "quota_units",
+]
 
 _MAX_DENOMINATOR = 10**6
 
@@ -42,40 +52,52 @@ class GroupColumn:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class Quota:
-    """``min_share`` and/or ``max_share`` of placements for candidates with ``group == value``."""
-
-    group: str
-    value: str
-    scope: QuotaScope = "programme"
-    min_share: float | None = None
-    max_share: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.min_share is None and self.max_share is None:
-            raise ValueError(f"quota {self.group}={self.value}: give min_share or max_share")
-        for name in ("min_share", "max_share"):
-            share = getattr(self, name)
-            if share is not None and not 0.0 <= share <= 1.0:
-                raise ValueError(f"quota {self.group}={self.value}: {name} must be in [0, 1]")
+def check_quota(quota: object, *, record: str = "policy", field: str = "quotas.0") -> None:
+    """Raise ``InvalidRecordError(record, "<field>.<name>", ...)`` unless ``quota`` is a valid
+    :class:`Quota`: group "gender" or "origin", a non-empty value, a known scope, shares in
+    [0, 1] (at least one given) with ``min_share <= max_share``."""
+    if not isinstance(quota, Quota):
+        raise InvalidRecordError(record, field, f"expected a Quota, got {quota!r:.60}")
+    if quota.group not in get_args(QuotaGroup):
+        raise InvalidRecordError(
+            record, f"{field}.group", f"expected one of {_choices(QuotaGroup)}, got {quota.group!r}"
+        )
+    if not isinstance(quota.value, str) or not quota.value.strip():
+        raise InvalidRecordError(
+            record, f"{field}.value", f"expected a non-empty string, got {quota.value!r}"
+        )
+    if quota.scope not in get_args(QuotaScope):
+        raise InvalidRecordError(
+            record, f"{field}.scope", f"expected one of {_choices(QuotaScope)}, got {quota.scope!r}"
+        )
+    for name in ("min_share", "max_share"):
+        share = getattr(quota, name)
+        if share is None:
+            continue
         if (
-            self.min_share is not None
-            and self.max_share is not None
-            and self.min_share > self.max_share
+            isinstance(share, bool)
+            or not isinstance(share, int | float)
+            or not 0.0 <= share <= 1.0  # NaN fails too
         ):
-            raise ValueError(f"quota {self.group}={self.value}: min_share > max_share")
-        if self.scope not in ("programme", "employer", "opening"):
-            raise ValueError(f"quota scope must be programme, employer or opening: {self.scope!r}")
+            raise InvalidRecordError(
+                record, f"{field}.{name}", f"expected a number in [0, 1], got {share!r}"
+            )
+    if quota.min_share is None and quota.max_share is None:
+        raise InvalidRecordError(record, field, "give min_share or max_share (or both)")
+    if (
+        quota.min_share is not None
+        and quota.max_share is not None
+        and quota.min_share > quota.max_share
+    ):
+        raise InvalidRecordError(
+            record,
+            f"{field}.min_share",
+            f"min_share {quota.min_share} is above max_share {quota.max_share}",
+        )
 
-    def __str__(self) -> str:
-        bounds = []
-        if self.min_share is not None:
-            bounds.append(f"at least {self.min_share:.0%}")
-        if self.max_share is not None:
-            bounds.append(f"at most {self.max_share:.0%}")
-        unit = "in the programme" if self.scope == "programme" else f"per {self.scope}"
-        return f"{self.group}={self.value}: {' and '.join(bounds)} of placements {unit}"
+
+def _choices(kind: object) -> str:
+    return ", ".join(get_args(kind))
 
 
 def as_fraction(share: float) -> Fraction:

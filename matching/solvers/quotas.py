@@ -41,9 +41,22 @@ from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.locks import residual_capacity
 from matching.solvers.optimal import solve_optimal
 from matching.solvers.quota_diagnosis import UnreachableQuotaError, diagnose
-from matching.solvers.quota_spec import GroupColumn, Quota, as_fraction, quota_units
+from matching.solvers.quota_spec import (
+    GroupColumn,
+    Quota,
+    as_fraction,
+    check_quota,
+    quota_units,
+)
 
-__all__ = ["QuotaResult", "QuotaShare", "QuotaTimeLimitError", "solve_with_quotas"]
+__all__ = [
+    "QuotaResult",
+    "QuotaShare",
+    "QuotaTimeLimitError",
+    "measure_share",
+    "members",
+    "solve_with_quotas",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -93,11 +106,14 @@ def solve_with_quotas(
     opening) is required by employer-scope quotas. ``unconstrained``: the caller's
     ``solve_optimal(graph)`` result if it has one (computed here otherwise). Raises
     ``UnreachableQuotaError`` (an ``InfeasibleError``) with diagnoses when locked pairs make a
-    quota unreachable.
+    quota unreachable, ``InvalidRecordError`` (naming ``quotas.<i>.<field>``) for an invalid
+    quota.
     """
+    for i, quota in enumerate(quotas):
+        check_quota(quota, field=f"quotas.{i}")
     residual_capacity(graph)  # locks that conflict among themselves are not a quota matter
-    members = _members(graph, groups, quotas)
-    rows = [_quota_rows(graph, q, members[i], employer=employer) for i, q in enumerate(quotas)]
+    in_group = members(graph, groups, quotas)
+    rows = [_quota_rows(graph, q, in_group[i], employer=employer) for i, q in enumerate(quotas)]
     a_le, b_le = _model(graph, rows)
     try:
         found = solve_01(graph, a_le, b_le, time_limit=time_limit)
@@ -112,7 +128,7 @@ def solve_with_quotas(
     if unconstrained is None:
         unconstrained = solve_optimal(graph)
     shares = tuple(
-        _check_share(graph, q, members[i], solution, unconstrained, employer=employer)
+        _check_share(graph, q, in_group[i], solution, unconstrained, employer=employer)
         for i, q in enumerate(quotas)
     )
     return QuotaResult(solution, unconstrained, shares, optimal=optimal, gap=gap)
@@ -121,9 +137,10 @@ def solve_with_quotas(
 # --- the model -----------------------------------------------------------------------------
 
 
-def _members(
+def members(
     graph: AssignmentGraph, groups: Mapping[str, GroupColumn], quotas: Sequence[Quota]
 ) -> list[npt.NDArray[np.bool_]]:
+    """Per quota, the mask of the edges whose candidate is in the quota's group."""
     out = []
     for quota in quotas:
         column = groups.get(quota.group)
@@ -195,7 +212,6 @@ def _check_share(
     n_units = int(unit.max()) + 1 if unit.size else 0
     placed = np.bincount(unit[solution.edges], minlength=n_units)
     placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
-    before = np.bincount(unit[unconstrained.edges], minlength=n_units)
     for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
         if share is None:
             continue
@@ -203,6 +219,27 @@ def _check_share(
         lhs, rhs = frac.denominator * placed_g, frac.numerator * placed
         if np.any(lhs < rhs) if is_min else np.any(lhs > rhs):
             raise MatchingError(f"{quota}: the MILP solution breaks the quota (solver tolerance)")
+    return measure_share(graph, quota, in_group, solution, unconstrained, employer=employer)
+
+
+def measure_share(
+    graph: AssignmentGraph,
+    quota: Quota,
+    in_group: npt.NDArray[np.bool_],
+    solution: Solution,
+    unconstrained: Solution,
+    *,
+    employer: npt.NDArray[np.integer] | None,
+) -> QuotaShare:
+    """How the group and scope of ``quota`` came out in ``solution`` (no check of its shares).
+
+    ``in_group``: the edge mask of :func:`members` for this quota.
+    """
+    unit = quota_units(graph, quota, employer=employer)
+    n_units = int(unit.max()) + 1 if unit.size else 0
+    placed = np.bincount(unit[solution.edges], minlength=n_units)
+    placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
+    before = np.bincount(unit[unconstrained.edges], minlength=n_units)
     used = placed > 0
     ratio = placed_g[used] / placed[used]
     return QuotaShare(

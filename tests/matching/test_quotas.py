@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matching.errors import InfeasibleError
+from matching.errors import InfeasibleError, InvalidRecordError
 from matching.solvers.graph import AssignmentGraph
 from matching.solvers.quota_diagnosis import UnreachableQuotaError, relax
 from matching.solvers.quota_spec import GroupColumn, Quota, QuotaScope, quota_units
@@ -233,16 +233,24 @@ def test_candidates_competing_for_places_limit_the_best_share() -> None:
 
 
 def test_quota_validation() -> None:
-    with pytest.raises(ValueError, match="give min_share or max_share"):
-        Quota("gender", "f")
-    with pytest.raises(ValueError, match="min_share > max_share"):
-        Quota("gender", "f", min_share=0.5, max_share=0.4)
-    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
-        Quota("gender", "f", min_share=1.5)
+    graph = make_graph(1, [1], [(0, 0)])
+    gender = women_and_men(graph, [0])
+
+    def check(quota: Quota, field: str, match: str) -> None:
+        with pytest.raises(InvalidRecordError, match=match) as caught:
+            solve_with_quotas(graph, groups={"gender": gender}, quotas=[quota])
+        assert (caught.value.record, caught.value.field) == ("policy", field)
+
+    check(Quota("gender", "f"), "quotas.0", "give min_share or max_share")
+    check(Quota("gender", "f", min_share=0.5, max_share=0.4), "quotas.0.min_share", "above")
+    check(Quota("gender", "f", min_share=1.5), "quotas.0.min_share", r"in \[0, 1\]")
+    check(Quota("gender", "f", max_share=float("nan")), "quotas.0.max_share", r"in \[0, 1\]")
+    check(Quota("age", "f", min_share=0.1), "quotas.0.group", "gender, origin")  # type: ignore[arg-type]
+    check(Quota("gender", " ", min_share=0.1), "quotas.0.value", "non-empty")
+    check(Quota("gender", "f", "city", min_share=0.1), "quotas.0.scope", "programme")  # type: ignore[arg-type]
     assert str(Quota("origin", "TN", "employer", min_share=0.2, max_share=0.5)) == (
         "origin=TN: at least 20% and at most 50% of placements per employer"
     )
-    graph = make_graph(1, [1], [(0, 0)])
     with pytest.raises(ValueError, match="no group column 'origin'"):
         solve_with_quotas(graph, groups={}, quotas=[Quota("origin", "TN", min_share=0.2)])
 
