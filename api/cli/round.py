@@ -7,7 +7,8 @@ Inputs are JSON Lines, CSV or XLSX (see ``matching.io`` for the fields and colum
 is a JSON object. The result JSON (``assignments``, ``unassigned``, ``metrics``, ``manifest``)
 and the optional edges CSV (``candidate,opening,score``) are written atomically, and only when
 the round succeeds: invalid input exits with status 2, names the record and field, and leaves
-no output file.
+no output file. With quotas in the policy a second line reports the price of fairness and any
+quota relaxed because it was unreachable (``docs/round.md``).
 """
 
 from __future__ import annotations
@@ -56,4 +57,18 @@ def _run(args: argparse.Namespace) -> int:
         f"objective {result.manifest.objective:.6f} ({result.manifest.solver})",
         file=sys.stderr,
     )
+    quotas = result.manifest.quotas
+    if quotas is not None:
+        relaxed = [o for o in quotas.outcomes if o.shortfalls]
+        print(
+            f"quotas {quotas.status}: total {quotas.total:.6f} against "
+            f"{quotas.unconstrained_total:.6f} without them, "
+            f"price of fairness {quotas.price_of_fairness:.6f}"
+            + "".join(
+                f"; relaxed {o.quota} to "
+                + ("nothing (dropped)" if o.applied is None else f"{o.applied}")
+                for o in relaxed
+            ),
+            file=sys.stderr,
+        )
     return 0
