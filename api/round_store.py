@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _ACTIVE: tuple[RoundStatus, ...] = ("queued", "running")
+#: What a round's ``result`` keeps (reserves: per job opening, ``matching.reserves``).
+RESULT_KEYS = ("metrics", "manifest", "unassigned", "reserves")
 
 
 def _transition(
@@ -187,7 +189,7 @@ def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
             status="done",
             stage=STAGES[-1],
             progress=1.0,
-            result={k: result[k] for k in ("metrics", "manifest", "unassigned")},
+            result={k: result[k] for k in RESULT_KEYS if k in result},
             output_hash=result["manifest"]["output_hash"],
             finished_at=utc_now(),
         ):

@@ -6,7 +6,8 @@ The process loads the bundled ESCO taxonomy once, then answers jobs sent over it
 * in: ``RoundJob`` (records and the policy JSON);
 * out: ``("stage", name)`` after each stage of ``matching.round.STAGES``, then
   ``("done", result)`` — the result as plain JSON (``assignments``, ``unassigned``,
-  ``metrics``, ``manifest``) — or ``("error", message)`` when the core refused the inputs.
+  ``metrics``, ``manifest``, ``reserves``) — or ``("error", message)`` when the core
+  refused the inputs.
 
 It touches no database: the parent stores what it gets (``api.round_runner``).
 """
@@ -83,6 +84,7 @@ def result_json(result: RoundResult) -> dict[str, Any]:
         "unassigned": result.unassigned,
         "metrics": result.metrics,
         "manifest": result.manifest,
+        "reserves": result.reserves,
     }
     value: dict[str, Any] = json.loads(json.dumps(_plain(parts), allow_nan=False))
     return value

@@ -3,10 +3,12 @@
 
 from api.models.audit import AuditRecord
 from api.models.candidates import Candidate, CandidateConcept
+from api.models.consent import Consent, IdentityReveal
 from api.models.curation import CurationItem, Synonym
 from api.models.imports import DuplicateFlag, ImportRecord
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
+from api.models.pipeline import StageEvent
 from api.models.placements import Placement
 from api.models.rounds import Round, RoundAssignment
 from api.models.users import ApiToken, User
@@ -16,8 +18,10 @@ __all__ = [
     "AuditRecord",
     "Candidate",
     "CandidateConcept",
+    "Consent",
     "CurationItem",
     "DuplicateFlag",
+    "IdentityReveal",
     "ImportRecord",
     "Opening",
     "OpeningConcept",
@@ -25,6 +29,7 @@ __all__ = [
     "Placement",
     "Round",
     "RoundAssignment",
+    "StageEvent",
     "Synonym",
     "User",
 ]

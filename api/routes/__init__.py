@@ -18,7 +18,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import candidates, curation, health, imports, openings, rounds, taxonomy
+from api.routes import (
+    candidates,
+    consents,
+    curation,
+    health,
+    imports,
+    openings,
+    placements,
+    rounds,
+    taxonomy,
+)
 
 __all__ = ["api_router"]
 
@@ -30,3 +40,5 @@ api_router.include_router(openings.router)
 api_router.include_router(rounds.router)
 api_router.include_router(taxonomy.router)
 api_router.include_router(curation.router)
+api_router.include_router(placements.router)
+api_router.include_router(consents.router)

@@ -23,8 +23,10 @@ from sqlmodel import select
 from api.db import open_session
 from api.deps import Allow, public
 from api.models.candidates import Candidate, CandidateConcept
+from api.models.consent import Consent
 from api.models.curation import CurationItem
 from api.models.openings import Opening, OpeningConcept
+from api.models.placements import Placement
 from api.models.rounds import Round, RoundAssignment
 from tests.api.factories import World, auth, candidate_body, opening_body
 from tests.skills_taxonomy.normalizer_fixture import shared_normalizer
@@ -34,7 +36,9 @@ MARKER = "Zzforeignmarker"
 
 #: Path parameters that name an object owned by a tenant (an agency or an employer). Other
 #: objects (rounds: the programme's) may answer a tenant, but never with a foreign object.
-TENANT_OWNED = frozenset({"candidate_id", "opening_id"})
+TENANT_OWNED = frozenset({"candidate_id", "opening_id", "consent_id", "placement_id"})
+#: Tenant objects that programme staff may change too (they move any placement).
+PROGRAMME_MANAGED = frozenset({"placement_id"})
 
 #: A valid body per request schema (by component name).
 BODIES: dict[str, Callable[[], dict[str, Any]]] = {
@@ -44,7 +48,17 @@ BODIES: dict[str, Callable[[], dict[str, Any]]] = {
     "OpeningUpdate": lambda: {"title": "Overwritten", "capacity": 99},
     "PolicyBody": lambda: {"seed": 1},
     "NormalizeRequest": lambda: {"texts": ["welding"], "kind": "skill"},
+    "DecisionCreate": lambda: {
+        "candidate_id": 1,
+        "opening_id": 1,
+        "action": "accept",
+        "reason_code": "other",
+        "reason": "tenancy check",
+    },
+    "PublishBody": lambda: {},
     "CurationConfirm": lambda: {"concept_uri": shared_normalizer().taxonomy.uris("skill")[0]},
+    "StageMove": lambda: {"to": "interview"},
+    "ConsentCreate": lambda: {"notice_version": "v1", "channel": "paper"},
 }
 
 
@@ -103,7 +117,14 @@ def _snapshot(engine: Engine) -> list[Any]:
     with open_session(engine, mode="read") as session:
         return [
             row.model_dump()
-            for table in (Candidate, CandidateConcept, Opening, OpeningConcept, RoundAssignment)
+            for table in (
+                Candidate,
+                CandidateConcept,
+                Opening,
+                OpeningConcept,
+                RoundAssignment,
+                Consent,
+            )
             for row in session.exec(select(table)).all()
         ]
 
@@ -128,6 +149,40 @@ def _round_placing(engine: Engine, candidate: dict[str, Any], opening: dict[str,
         )
         session.commit()
         return found.id
+
+
+def _placement(
+    engine: Engine, round_id: int, candidate: dict[str, Any], opening: dict[str, Any]
+) -> int:
+    """The foreign pair, published: a placement of agency B's candidate at employer F."""
+    with open_session(engine, mode="write") as session:
+        placement = Placement(
+            round_id=round_id,
+            candidate_id=candidate["id"],
+            opening_id=opening["id"],
+            employer_id=opening["employer_id"],
+            score=0.5,
+        )
+        session.add(placement)
+        session.commit()
+        assert placement.id is not None
+        return placement.id
+
+
+def _consent(engine: Engine, candidate: dict[str, Any]) -> int:
+    """The foreign candidate's consent to show its identity to every employer."""
+    with open_session(engine, mode="write") as session:
+        consent = Consent(
+            candidate_id=candidate["id"],
+            agency_id=candidate["agency_id"],
+            purpose="identity",
+            notice_version="v1",
+            channel="paper",
+        )
+        session.add(consent)
+        session.commit()
+        assert consent.id is not None
+        return consent.id
 
 
 def test_every_route_declares_who_may_call_it(app: FastAPI) -> None:
@@ -167,11 +222,14 @@ def test_no_route_leaks_or_writes_another_tenants_objects(
         json=opening_body(title=f"Welder {MARKER}", description=MARKER, external_ref=MARKER),
         headers=auth(world.employer_f),
     ).json()
+    round_id = _round_placing(engine, foreign_candidate, foreign_opening)
     path_values = {
         "candidate_id": foreign_candidate["id"],
         "opening_id": foreign_opening["id"],
-        "round_id": _round_placing(engine, foreign_candidate, foreign_opening),
+        "round_id": round_id,
         "item_id": _curation_item(engine),
+        "placement_id": _placement(engine, round_id, foreign_candidate, foreign_opening),
+        "consent_id": _consent(engine, foreign_candidate),
     }
     before = _snapshot(engine)
 
@@ -199,7 +257,7 @@ def test_no_route_leaks_or_writes_another_tenants_objects(
                 continue
             if caller.programme:
                 # May read everything; may never write a tenant's object.
-                writes = method != "GET" and TENANT_OWNED.intersection(names)
+                writes = method != "GET" and (TENANT_OWNED - PROGRAMME_MANAGED).intersection(names)
                 if writes and response.status_code not in (403, 404):
                     problems.append(f"{where}, a programme user changed a tenant's object")
                 continue
