@@ -10,6 +10,7 @@ from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
 from api.models.pipeline import StageEvent
 from api.models.placements import Placement
+from api.models.review import Decision, RoundPublication
 from api.models.rounds import Round, RoundAssignment
 from api.models.users import ApiToken, User
 
@@ -20,6 +21,7 @@ __all__ = [
     "CandidateConcept",
     "Consent",
     "CurationItem",
+    "Decision",
     "DuplicateFlag",
     "IdentityReveal",
     "ImportRecord",
@@ -29,6 +31,7 @@ __all__ = [
     "Placement",
     "Round",
     "RoundAssignment",
+    "RoundPublication",
     "StageEvent",
     "Synonym",
     "User",

@@ -26,6 +26,7 @@ from api.routes import (
     imports,
     openings,
     placements,
+    review,
     rounds,
     taxonomy,
 )
@@ -42,3 +43,4 @@ api_router.include_router(taxonomy.router)
 api_router.include_router(curation.router)
 api_router.include_router(placements.router)
 api_router.include_router(consents.router)
+api_router.include_router(review.router)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session, col
 
+from api import audit
 from api.auth import Principal
 from api.db import open_session
 from api.deps import MAX_ID, Allow, EngineDep, SessionDep
@@ -32,8 +33,10 @@ from api.models.rounds import (
     RoundPublic,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.review import published_rows
 from api.round_runner import RoundRunner
 from api.round_views import employer_assignments
+from matching._canonical import digest
 from matching.errors import InvalidRecordError
 from matching.io import policy_from_dict
 
@@ -88,6 +91,16 @@ def create_round(
     policy = _checked_policy(body.model_dump())
     found = Round(created_by=principal.user_id, policy=policy)
     session.add(found)
+    session.flush()
+    assert found.id is not None
+    audit.append(
+        session,
+        actor_user_id=principal.user_id,
+        action="round.created",
+        subject_type="round",
+        subject_id=found.id,
+        payload={"policy_digest": digest(policy), "mode": str(policy.get("mode", "optimal"))},
+    )
     session.commit()
     session.refresh(found)
     assert found.id is not None
@@ -157,17 +170,11 @@ def list_my_assignments(
     limit: Limit = DEFAULT_PAGE_SIZE,
     after: After = None,
 ) -> Page[EmployerAssignmentPublic]:
-    """The assignments to the employer's own openings, candidates pseudonymised."""
+    """The published pairs of the employer's own openings, candidates pseudonymised (a round
+    staff have not published is a 404: nothing reaches an employer before)."""
     _load(session, round_id)
-    rows, total, next_after = paginate(
-        session,
-        RoundAssignment,
-        where=[
-            col(RoundAssignment.round_id) == round_id,
-            col(RoundAssignment.employer_id) == principal.organisation_id,
-        ],
-        limit=limit,
-        after=after,
+    rows, total, next_after = published_rows(
+        session, round_id, employer_id=principal.organisation_id, limit=limit, after=after
     )
     secret: bytes = request.app.state.pseudonym_secret
     return Page[EmployerAssignmentPublic](

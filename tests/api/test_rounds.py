@@ -123,6 +123,22 @@ def test_round_runs_and_each_role_reads_its_part(
     }
     assert all(r["explanation"]["matched_essential"] for r in staff_rows["items"])
 
+    # Nothing reaches an employer before staff decide on every pair and publish the round.
+    mine = client.get(f"{round_url}/my-assignments", headers=auth(world.employer_e))
+    assert mine.status_code == 404
+    for row in staff_rows["items"]:
+        decision = {
+            "candidate_id": row["candidate_id"],
+            "opening_id": row["opening_id"],
+            "action": "accept",
+            "reason_code": "good_match",
+            "reason": "fits",
+        }
+        posted = client.post(f"{round_url}/decisions", json=decision, headers=auth(world.staff))
+        assert posted.status_code == 201
+    published = client.post(f"{round_url}/publish", json={}, headers=auth(world.staff))
+    assert published.status_code == 200
+
     # Employer E: its two rows only, candidates pseudonymised, nothing personal in the body.
     mine = client.get(f"{round_url}/my-assignments", headers=auth(world.employer_e))
     assert mine.status_code == 200
