@@ -5,6 +5,7 @@ from api.models.audit import AuditRecord
 from api.models.candidates import Candidate, CandidateConcept
 from api.models.consent import Consent, IdentityReveal
 from api.models.curation import CurationItem, Synonym
+from api.models.gdpr import Erasure, ErasureNotice
 from api.models.imports import DuplicateFlag, ImportRecord
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
@@ -23,6 +24,8 @@ __all__ = [
     "CurationItem",
     "Decision",
     "DuplicateFlag",
+    "Erasure",
+    "ErasureNotice",
     "IdentityReveal",
     "ImportRecord",
     "Opening",

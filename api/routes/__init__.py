@@ -22,6 +22,7 @@ from api.routes import (
     candidates,
     consents,
     curation,
+    gdpr,
     health,
     imports,
     openings,
@@ -41,6 +42,7 @@ api_router.include_router(openings.router)
 api_router.include_router(rounds.router)
 api_router.include_router(taxonomy.router)
 api_router.include_router(curation.router)
+api_router.include_router(gdpr.router)
 api_router.include_router(placements.router)
 api_router.include_router(consents.router)
 api_router.include_router(review.router)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import col, select
 
+from api import gdpr
 from api.auth import Principal
 from api.deps import (
     CANDIDATE_READERS,
@@ -20,7 +21,7 @@ from api.deps import (
     SessionDep,
     visible_to,
 )
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, ForbiddenError
 from api.models._types import CountryCode
 from api.models.candidates import (
     Candidate,
@@ -115,6 +116,29 @@ def update_candidate(
 
 
 @router.delete("/{candidate_id}", status_code=204, response_class=Response)
-def delete_candidate(candidate: CandidateWritable, session: SessionDep) -> None:
-    session.delete(candidate)
+def delete_candidate(
+    candidate: CandidateReadable,
+    principal: Readers,
+    request: Request,
+    session: SessionDep,
+    erase: Annotated[
+        bool,
+        Query(
+            description="Erase (GDPR Art. 17): programme staff or the candidate's agency. "
+            "Without it, only the agency may delete; both remove the candidate's personal "
+            "data from every table (``api.gdpr.erase``)."
+        ),
+    ] = False,
+) -> None:
+    if principal.kind == "programme" and not erase:
+        raise ForbiddenError()
+    assert candidate.id is not None
+    secret: bytes = request.app.state.pseudonym_secret
+    gdpr.erase(
+        session,
+        candidate.id,
+        secret=secret,
+        trigger="request" if erase else "deletion",
+        actor_user_id=principal.user_id,
+    )
     session.commit()
