@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from api.auth import Principal
-from api.deps import MAX_ID, Allow, SessionDep, SettingsDep
+from api.deps import MAX_ID, Allow, EngineDep, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.models.review import (
     DecisionCreate,
@@ -21,8 +21,11 @@ from api.models.review import (
     PairState,
     PublishBody,
     PublishResult,
+    ReoptimisationResult,
 )
+from api.reoptimisation import reoptimise_round
 from api.review import decide, publication, publish, review_state
+from skills_taxonomy.taxonomy import Taxonomy
 
 __all__ = ["router"]
 
@@ -94,3 +97,21 @@ def publish_round(
     )
     session.commit()
     return result
+
+
+def _taxonomy(request: Request) -> Taxonomy | None:
+    """The taxonomy of the app's ESCO normaliser, when it has one (else the bundled one)."""
+    normaliser = getattr(request.app.state, "normaliser", None)
+    found = getattr(getattr(normaliser, "normalizer", None), "taxonomy", None)
+    return found if isinstance(found, Taxonomy) else None
+
+
+@router.post("/{round_id}/reoptimise", status_code=201)
+def reoptimise(
+    round_id: RoundId, principal: Staff, engine: EngineDep, request: Request
+) -> ReoptimisationResult:
+    """Re-solve the round after its decisions: locked and accepted pairs kept, rejected and
+    overridden-out pairs forbidden, as few people moved as the best total allows. Stored as a
+    new round (reviewed and published afresh); the answer names who moved and why."""
+    # No request session: inputs are read, the solver runs, then one write stores the round.
+    return reoptimise_round(engine, round_id=round_id, actor=principal, taxonomy=_taxonomy(request))

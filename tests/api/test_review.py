@@ -23,7 +23,7 @@ from api.models.review import Decision, RoundPublication
 from api.models.rounds import Round, RoundAssignment
 from api.review import decide, publish, review_state
 from tests.api.factories import World, auth, candidate_body, opening_body
-from tests.api.test_rounds import KeywordNormaliser
+from tests.api.test_rounds import KeywordNormaliser, _wait
 
 ROUNDS = "/api/v1/rounds"
 NAMES = ("Amina Benali", "Youssef Trabelsi", "Salma Haddad", "Omar Fathy")
@@ -459,3 +459,79 @@ def test_publish_refuses_one_candidate_on_two_places(
         with pytest.raises(ConflictError, match=f"candidate {c0}"):
             publish(session, round_id=round_id, actor=staff)
     assert _count(engine, Placement) == 0
+
+
+def test_reoptimisation_keeps_locks_forbids_rejections_and_shows_who_moved(
+    client: TestClient, world: World, engine: Engine, programme: dict[str, Any]
+) -> None:
+    """A real round, reviewed: lock one pair, reject one, accept one; the re-optimised round
+    keeps the locked and accepted pairs, never uses the rejected one, and says who moved,
+    why, and on whose decision. Round creation, finish and re-optimisation are audited."""
+    created = client.post(ROUNDS, json={"seed": 3}, headers=auth(world.staff))
+    assert created.status_code == 202
+    done = _wait(client, created.json()["id"], world.staff, {"done", "failed", "stopped"})
+    assert done["status"] == "done", done["error"]
+    round_id = done["id"]
+    rows = client.get(f"{ROUNDS}/{round_id}/assignments", headers=auth(world.staff)).json()
+    o_e, o_f = programme["opening_e"], programme["opening_f"]
+    [a, b] = [r["candidate_id"] for r in rows["items"] if r["opening_id"] == o_e]
+    [d] = [r["candidate_id"] for r in rows["items"] if r["opening_id"] == o_f]
+    [u] = [int(x["candidate"]) for x in done["result"]["unassigned"]]
+    assert _decide(client, world, round_id, a, o_e, action="lock").status_code == 201
+    rejected = _decide(client, world, round_id, b, o_e, action="reject", reason_code="skills_gap")
+    assert rejected.status_code == 201
+    assert _decide(client, world, round_id, d, o_f).status_code == 201
+    url = f"{ROUNDS}/{round_id}/reoptimise"
+    assert client.post(url, headers=auth(world.employer_e)).status_code == 403
+
+    response = client.post(url, headers=auth(world.staff))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    new_id = body["round_id"]
+    assert new_id != round_id and body["previous_round_id"] == round_id
+    staff_id = _principal(engine, world.staff).user_id
+    moves = {m["candidate_id"]: m for m in body["moves"]}
+    assert moves[b]["before"] == o_e and moves[b]["after"] != o_e
+    assert (moves[b]["reason"], moves[b]["reason_code"]) == ("forbidden", "skills_gap")
+    assert moves[b]["decision_id"] == rejected.json()["id"]
+    assert moves[b]["decided_by"] == staff_id
+    assert a not in moves and d not in moves
+    new_rows = client.get(f"{ROUNDS}/{new_id}/assignments", headers=auth(world.staff)).json()
+    placed = {(r["candidate_id"], r["opening_id"]) for r in new_rows["items"]}
+    assert {(a, o_e), (d, o_f)} <= placed and (b, o_e) not in placed
+    # The freed place goes to the candidate left out before, with its own explanation.
+    assert (u, o_e) in placed and moves[u]["reason"] == "newly_placed"
+    assert moves[u]["decision_id"] is None
+    fresh = next(r for r in new_rows["items"] if r["candidate_id"] == u)
+    assert fresh["explanation"]["matched_essential"] and fresh["score"] > 0
+
+    stored = client.get(f"{ROUNDS}/{new_id}", headers=auth(world.staff)).json()
+    assert stored["status"] == "done"
+    assert stored["result"]["reoptimisation"]["previous_round_id"] == round_id
+    assert stored["result"]["reoptimisation"]["moves"] == body["moves"]
+    assert [str(a), str(o_e)] in stored["policy"]["locks"]
+    assert [str(d), str(o_f)] in stored["policy"]["locks"]
+    assert [str(b), str(o_e)] in stored["policy"]["forbidden"]
+    # A new round: employers see nothing of it until it is reviewed and published.
+    mine = f"{ROUNDS}/{new_id}/my-assignments"
+    assert client.get(mine, headers=auth(world.employer_e)).status_code == 404
+    # Re-optimising again without new decisions moves nobody (the policy chains).
+    again = client.post(f"{ROUNDS}/{new_id}/reoptimise", headers=auth(world.staff))
+    assert again.status_code == 201, again.text
+    assert again.json()["moves"] == [] and again.json()["kept"] == len(placed)
+
+    actions = _actions(engine)
+    names = [name for name, _ in actions]
+    assert names[:2] == ["round.created", "round.finished"]
+    assert names.count("reoptimisation.run") == 2
+    finished = actions[1][1]
+    assert finished["output_hash"] == done["output_hash"]
+    assert finished["input_hash"] == done["result"]["manifest"]["input_hash"]
+    run = next(p for name, p in actions if name == "reoptimisation.run")
+    assert run["previous_round_id"] == round_id and run["output_hash"] == stored["output_hash"]
+    with open_session(engine, mode="read") as session:
+        created_record = session.exec(
+            select(AuditRecord).where(col(AuditRecord.action) == "round.created")
+        ).one()
+        assert created_record.actor_user_id == staff_id
+        assert verify(session).ok
