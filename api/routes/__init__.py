@@ -27,6 +27,7 @@ from api.routes import (
     imports,
     openings,
     placements,
+    reports,
     review,
     rounds,
     taxonomy,
@@ -45,4 +46,5 @@ api_router.include_router(curation.router)
 api_router.include_router(gdpr.router)
 api_router.include_router(placements.router)
 api_router.include_router(consents.router)
+api_router.include_router(reports.router)
 api_router.include_router(review.router)
