@@ -28,8 +28,8 @@ __all__ = [
 Basis = Literal["assigned", "published", "placed"]
 Dimension = Literal["gender", "origin", "agency"]
 
-MAX_GROUPS = 1000
-MAX_REVIEWERS = 1000
+MAX_GROUPS = 10_000
+MAX_REVIEWERS = 10_000
 
 
 class _Figures(BaseModel):
