@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from api.models._types import utc_now
 from api.models.candidates import Candidate
 from api.models.placements import Placement
+from api.models.rounds import Round, RoundAssignment
 
 __all__ = ["CLOSED_STAGES", "retention_due"]
 
@@ -26,14 +27,19 @@ def retention_due(
     among: Sequence[int] | None = None,
 ) -> list[int]:
     """Candidates to erase: every placement of theirs over (closed, returned, reintegrated) —
-    or none at all — and nothing about them changed for ``retention_days`` (their profile,
-    their placements). ``among``: only these candidates are considered."""
+    or none at all — and nothing about them changed for ``retention_days``: their profile,
+    their placements, the rounds that proposed them. ``among``: only these are considered."""
     cutoff = (now or utc_now()) - timedelta(days=retention_days)
     open_placements = select(Placement.candidate_id).where(
         col(Placement.candidate_id).is_not(None), col(Placement.stage).not_in(CLOSED_STAGES)
     )
     recent_placements = select(Placement.candidate_id).where(
         col(Placement.candidate_id).is_not(None), col(Placement.updated_at) >= cutoff
+    )
+    recent_rounds = (
+        select(RoundAssignment.candidate_id)
+        .join(Round, col(Round.id) == col(RoundAssignment.round_id))
+        .where(col(Round.created_at) >= cutoff)
     )
     only = [] if among is None else [col(Candidate.id).in_(list(among))]
     rows = session.exec(
@@ -42,6 +48,7 @@ def retention_due(
             col(Candidate.updated_at) < cutoff,
             col(Candidate.id).not_in(open_placements),
             col(Candidate.id).not_in(recent_placements),
+            col(Candidate.id).not_in(recent_rounds),
             *only,
         )
         .order_by(col(Candidate.id))

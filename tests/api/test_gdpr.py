@@ -427,14 +427,29 @@ def test_retention_run_erases_closed_candidates_only(
         "/api/v1/openings", json=opening_body(), headers=auth(world.employer_e)
     ).json()
     ids = {}
-    for name in ("old_no_placement", "old_closed", "old_open", "recent"):
+    for name in ("old_no_placement", "old_closed", "old_open", "recent", "old_in_new_round"):
         created = client.post(
             URL, json=candidate_body(full_name=name), headers=auth(world.agency_a)
         )
         ids[name] = created.json()["id"]
     _place(engine, ids["old_closed"], opening, "returned")
     _place(engine, ids["old_open"], opening, "interview")
-    for name in ("old_no_placement", "old_closed", "old_open"):
+    with open_session(engine, mode="write") as session:  # proposed by a round just now
+        found = Round(status="done", progress=1.0, result={"unassigned": []})
+        session.add(found)
+        session.flush()
+        assert found.id is not None
+        session.add(
+            RoundAssignment(
+                round_id=found.id,
+                candidate_id=ids["old_in_new_round"],
+                opening_id=opening["id"],
+                employer_id=opening["employer_id"],
+                score=0.5,
+            )
+        )
+        session.commit()
+    for name in ("old_no_placement", "old_closed", "old_open", "old_in_new_round"):
         _age(engine, ids[name], days=800)
 
     assert main(["retention", "run", "--dry-run"]) == 0
@@ -444,13 +459,13 @@ def test_retention_run_erases_closed_candidates_only(
         [ids["old_no_placement"], ids["old_closed"]]
     )
     with open_session(engine, mode="read") as session:
-        assert len(session.exec(select(Candidate)).all()) == 4  # the dry run changed nothing
+        assert len(session.exec(select(Candidate)).all()) == 5  # the dry run changed nothing
 
     assert main(["retention", "run"]) == 0
     assert "erased 2 candidate(s) after 730 days" in capsys.readouterr().out
     with open_session(engine, mode="read") as session:
         left = {c.full_name for c in session.exec(select(Candidate)).all()}
-        assert left == {"old_open", "recent"}
+        assert left == {"old_open", "recent", "old_in_new_round"}
         assert session.exec(select(Erasure.trigger)).all() == ["retention", "retention"]
         runs = session.exec(
             select(AuditRecord).where(col(AuditRecord.action) == "retention.run")
