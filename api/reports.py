@@ -26,7 +26,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import and_
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -132,29 +131,40 @@ def round_report(session: Session, round_id: int) -> ReportPublic:
 
 
 def programme_report(session: Session) -> ReportPublic:
-    placements = session.execute(
+    rows = session.execute(
         select_columns(
+            col(Placement.round_id),
             col(Placement.candidate_id),
             col(Placement.opening_id),
             col(Placement.stage),
             col(Placement.close_reason),
             col(Placement.score),
-            col(RoundAssignment.explanation),
-        ).outerjoin(
-            RoundAssignment,
-            and_(
-                col(RoundAssignment.round_id) == col(Placement.round_id),
-                col(RoundAssignment.candidate_id) == col(Placement.candidate_id),
-                col(RoundAssignment.opening_id) == col(Placement.opening_id),
-            ),
         )
     ).all()
+    # The explanations of the published pairs, joined here rather than in SQL: with one index
+    # per column, SQLite would scan a whole round's assignments for each placement.
+    published_rounds = select(Placement.round_id).distinct()
+    explained = {
+        (round_id, candidate_id, opening_id): explanation
+        for round_id, candidate_id, opening_id, explanation in session.execute(
+            select_columns(
+                col(RoundAssignment.round_id),
+                col(RoundAssignment.candidate_id),
+                col(RoundAssignment.opening_id),
+                col(RoundAssignment.explanation),
+            ).where(col(RoundAssignment.round_id).in_(published_rounds))
+        )
+    }
+    placements = [
+        (c, o, stage, reason, score, explained.get((r, c, o)))
+        for r, c, o, stage, reason, score in rows
+    ]
     open_per_opening = Counter(o for _c, o, stage, *_ in placements if stage != "closed")
     capacities = session.execute(select(Opening.id, Opening.capacity)).all()
     latest = session.exec(
         select(Round)
         .where(col(Round.status) == "done")
-        .order_by(col(Round.finished_at).desc(), col(Round.id).desc())
+        .order_by(col(Round.finished_at).desc().nulls_last(), col(Round.id).desc())
         .limit(1)
     ).first()
     return _report(
