@@ -6,8 +6,9 @@ figure. What each report counts:
 * **round**: the funnel of the round's placements (its published pairs); the fill rate, places
   filled over places offered, from the round's stored metrics; the score distribution,
   essential-skill coverage and training needs over the round's assignments; group rates over
-  the round's candidates (assigned and unassigned) — selected when assigned, and, once the
-  round is published, when published and when placed; price of fairness and blocking pairs
+  the round's candidates (assigned, unassigned, and any an override put on a place, as the
+  publishing gate counts them) — selected when assigned, and, once the round is published,
+  when published (the gate's figures) and when placed; price of fairness and blocking pairs
   from the stored result when the round computed them; override rates from its decisions.
 * **programme**: the funnel of every placement; the fill rate over the current openings (a
   place is filled by an open placement: any stage but ``closed``); scores, coverage and
@@ -106,11 +107,13 @@ def round_report(session: Session, round_id: int) -> ReportPublic:
         )
     ).all()
     assigned = {candidate for candidate, _score, _explanation in assignments}
-    population = assigned | _unassigned_ids(result.get("unassigned"))
+    published = {c for c, _stage, _reason in placements if c is not None}
+    # As the publishing gate counts them (``api.review``): assigned, unassigned, overridden in.
+    population = assigned | _unassigned_ids(result.get("unassigned")) | published
     members = [m for m in _members(session) if m.id in population]
     selections: dict[str, set[int]] = {"assigned": assigned}
     if placements:
-        selections["published"] = {c for c, _stage, _reason in placements if c is not None}
+        selections["published"] = published
         selections["placed"] = {
             c for c, stage, _reason in placements if c is not None and stage in PLACED_STAGES
         }

@@ -26,6 +26,7 @@ from api.reports import (
     stored_blocking_pairs,
     stored_price_of_fairness,
 )
+from api.review import fairness_rates
 from api.round_worker import result_json
 from matching import Policy, run_round
 from matching.records import Quota
@@ -483,3 +484,55 @@ def test_stored_round_json_reads_as_the_core_computed_it() -> None:
     assert stored_blocking_pairs(result) is None  # the optimal mode does not count them
     plain = result_json(run_round(cands, opens, Policy(), taxonomy=TAXONOMY))
     assert stored_price_of_fairness(plain) is None
+
+
+def test_published_rates_are_the_publishing_gates(
+    client: TestClient, world: World, engine: Engine, programme: Programme
+) -> None:
+    """A candidate an override put on a place (not among the round's own) joins the round's
+    population, as in the gate of ``api.review.publish``; both find the same rates."""
+    with open_session(engine, mode="write") as session:
+        agency_a = session.exec(
+            select(Organisation.id).where(col(Organisation.name) == "Agency A (MA)")
+        ).one()
+        newcomer = Candidate(full_name="X", gender="female", country="MA", agency_id=agency_a)
+        session.add(newcomer)
+        session.flush()
+        first = session.exec(
+            select(Placement).where(col(Placement.round_id) == programme.round_id)
+        ).first()
+        assert first is not None and newcomer.id is not None
+        session.add(
+            Placement(
+                round_id=programme.round_id,
+                candidate_id=newcomer.id,
+                opening_id=first.opening_id,
+                employer_id=first.employer_id,
+                score=0.4,
+            )
+        )
+        session.commit()
+        newcomer_id = newcomer.id
+    report = client.get(
+        f"/api/v1/reports/rounds/{programme.round_id}", headers=auth(world.staff)
+    ).json()
+    # Female: f0, f1 and the newcomer published, of 11; assigned: 4 of 11.
+    assert _rates(report, "published", "gender")["female"] == (11, 3, pytest.approx(3 / 11))
+    assert _rates(report, "assigned", "gender")["female"] == (11, 4, pytest.approx(4 / 11))
+
+    published = {programme.ids[n] for n in ("f0", "f1", "m0", "m1", "m2")} | {newcomer_id}
+    population = set(programme.ids.values()) | {newcomer_id}
+    with open_session(engine, mode="read") as session:
+        gate = fairness_rates(session, population, published)
+    for dimension in ("gender", "origin"):
+        assert {
+            group: None if figures.get("suppressed") else figures["rate"]
+            for group, figures in gate[dimension].items()
+        } == {
+            group: None if figures is None else figures[2]
+            for group, figures in _rates(report, "published", dimension).items()
+        }
+    # Agencies: the gate names them by id, the report by name; the rates are the same.
+    assert sorted(f["rate"] for f in gate["agency"].values() if not f.get("suppressed")) == sorted(
+        f[2] for f in _rates(report, "published", "agency").values() if f
+    )
