@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "api.cli.serve",
     "api.cli.users",
     "api.cli.audit",
+    "api.cli.report",
     "api.cli.retention",
 )
 

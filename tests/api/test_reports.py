@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from api.cli import main
 from api.db import open_session
 from api.models.candidates import Candidate
 from api.models.openings import Opening
@@ -28,6 +31,7 @@ from api.reports import (
 )
 from api.review import fairness_rates
 from api.round_worker import result_json
+from api.settings import get_settings
 from matching import Policy, run_round
 from matching.records import Quota
 from matching.report import essential_coverage, training_needs
@@ -536,3 +540,33 @@ def test_published_rates_are_the_publishing_gates(
     assert sorted(f["rate"] for f in gate["agency"].values() if not f.get("suppressed")) == sorted(
         f[2] for f in _rates(report, "published", "agency").values() if f
     )
+
+
+def test_cli_report_prints_what_the_api_answers(
+    client: TestClient,
+    world: World,
+    programme: Programme,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "round.csv"
+        args = ["report", "--round", str(programme.round_id), "--format", "csv"]
+        assert main([*args, "--output", str(out)]) == 0
+        assert main(["report"]) == 0
+        printed = json.loads(capsys.readouterr().out)
+        assert main(["report", "--round", str(programme.running_round_id)]) == 2
+        assert "running" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
+    api_csv = client.get(
+        f"/api/v1/reports/rounds/{programme.round_id}",
+        params={"format": "csv"},
+        headers=auth(world.staff),
+    )
+    assert out.read_bytes().decode("utf-8") == api_csv.text
+    assert printed == client.get("/api/v1/reports/programme", headers=auth(world.staff)).json()
