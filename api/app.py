@@ -26,6 +26,7 @@ from api.pseudonyms import load_server_secret
 from api.round_runner import RoundRunner
 from api.routes import api_router
 from api.settings import Settings, get_settings
+from api.ui import mount_ui
 from skills_taxonomy.normalizer import Normalizer
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -80,4 +81,5 @@ def create_app(
         app, max_json_bytes=config.max_json_bytes, max_upload_bytes=config.max_upload_bytes
     )
     app.include_router(api_router, prefix=API_PREFIX)
+    mount_ui(app)
     return app

@@ -138,7 +138,7 @@ def stacked_bar(
             f'<rect class="part part-{i % 6}" x="{x:.1f}" y="0" width="{w:.1f}" height="22">'
             f"<title>{escape(label)}: {value:.3f}</title></rect>"
         )
-        if w > 46:
+        if w > 90:
             body.append(
                 f'<text class="label" x="{x + 3:.1f}" y="38">{escape(_clip(label, 14))}</text>'
                 f'<text class="value" x="{x + 3:.1f}" y="53">{value:.2f}</text>'

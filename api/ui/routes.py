@@ -1,0 +1,769 @@
+"""The staff pages under ``/ui``: thin handlers that load a page's records (``api.ui.views``),
+call the same services as the API (``api.review``, ``api.curation``, ``api.reports``) and
+render a template.
+
+Forms post and redirect (POST → 303 → GET), carrying the outcome in a one-shot flash cookie.
+Errors never reach the browser as tracebacks or JSON: ``UiRoute`` turns them into a page (or,
+for a form, a flash on the page the form came from) in the page's language.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+
+from api import review
+from api.auth import Principal, authenticate, hash_token
+from api.curation import confirm, dismiss, refresh_normaliser, sync_queue, usage
+from api.db import open_session
+from api.deps import MAX_ID, PUBLIC, EngineDep, SessionDep, SettingsDep
+from api.errors import (
+    FieldProblem,
+    ForbiddenError,
+    InvalidInputError,
+    NotAuthenticatedError,
+    NotFoundError,
+    ServiceError,
+)
+from api.models.curation import CurationItem, CurationStatus
+from api.models.review import REASON_CODES, Decision, DecisionAction
+from api.models.rounds import Round
+from api.reports import programme_report, report_csv, round_report
+from api.routes._esco import EscoDep, set_esco
+from api.ui import charts, views
+from api.ui.i18n import LANG_COOKIE, LANGS, Lang, Translator, pick_language
+from api.ui.session import (
+    CSRF_FIELD,
+    FLASH_COOKIE,
+    CsrfError,
+    StaffPage,
+    UiSession,
+    clear_session,
+    pop_flash,
+    read_session,
+    set_flash,
+    verify_csrf,
+    write_session,
+)
+
+__all__ = ["STATIC_DIR", "UiRoute", "router"]
+
+logger = logging.getLogger("api")
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+# --- errors as pages ------------------------------------------------------------------------
+
+
+def _lang(request: Request) -> Lang:
+    return pick_language(
+        query=request.query_params.get("lang"),
+        cookie=request.cookies.get(LANG_COOKIE),
+        accept=request.headers.get("accept-language"),
+    )
+
+
+def _error_message(t: Translator, exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, CsrfError):
+        return 403, t("error.csrf")
+    if isinstance(exc, ForbiddenError):
+        return 403, t("error.forbidden")
+    if isinstance(exc, NotFoundError):
+        return 404, t("error.not_found") + f" ({exc})"
+    if isinstance(exc, InvalidInputError):
+        detail = "; ".join(f"{p.loc[-1]}: {p.msg}" for p in exc.problems)
+        return 422, t("error.invalid", detail=detail)
+    if isinstance(exc, RequestValidationError):
+        detail = "; ".join(
+            f"{err.get('loc', ('?',))[-1]}: {err.get('msg', 'invalid')}" for err in exc.errors()
+        )
+        return 422, t("error.invalid", detail=detail)
+    if isinstance(exc, ServiceError):
+        return exc.status_code, str(exc)
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail)
+    if isinstance(exc, OperationalError):
+        return 503, t("error.busy")
+    error_id = uuid.uuid4().hex[:12]
+    frames = "\n".join(
+        f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)
+    )
+    # As api.errors: the type and where, never the message (it may quote personal data).
+    logger.error(
+        "unhandled %s in a staff page (error id %s)\n%s", type(exc).__name__, error_id, frames
+    )
+    return 500, t("error.internal", error_id=error_id)
+
+
+def _error_page(request: Request, exc: Exception) -> Response:
+    t = Translator(_lang(request))
+    status, message = _error_message(t, exc)
+    if request.method == "POST" and status < 500:
+        # A form: back to the page it came from, the problem shown there.
+        back = request.headers.get("referer") or "/ui/dashboard"
+        target = back if _same_site(request, back) else "/ui/dashboard"
+        response: Response = RedirectResponse(target, status_code=303)
+        set_flash(request, response, "error", message)
+        return response
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        _context(request, t, principal=None, message=message),
+        status_code=status,
+    )
+    write_session(request, response, read_session(request))
+    return response
+
+
+def _same_site(request: Request, url: str) -> bool:
+    base = str(request.base_url).rstrip("/")
+    return url.startswith(base + "/ui") or url.startswith("/ui")
+
+
+class UiRoute(APIRoute):
+    """A page route: a request that is not signed in goes to the sign-in page; any error
+    becomes a page (or a flash), never a traceback or a JSON body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NotAuthenticatedError:
+                target = request.url.path
+                if request.method != "GET":
+                    target = "/ui/dashboard"
+                elif request.url.query:
+                    target += "?" + request.url.query
+                return RedirectResponse(
+                    "/ui/signin?" + urlencode({"next": target}), status_code=303
+                )
+            except Exception as exc:
+                return _error_page(request, exc)
+
+        return page
+
+
+router = APIRouter(route_class=UiRoute, include_in_schema=False)
+
+Staff = Annotated[Principal, Depends(StaffPage("staff", "admin"))]
+StaffForm = Annotated[Principal, Depends(StaffPage("staff", "admin", form=True))]
+RoundId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+ObjectId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+Id = Annotated[int, Form(ge=1, le=MAX_ID)]
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _context(
+    request: Request, t: Translator, *, principal: Principal | None, **values: Any
+) -> dict[str, Any]:
+    session = read_session(request)
+    return {
+        "t": t,
+        "lang": t.lang,
+        "other_lang": next(code for code in LANGS if code != t.lang),
+        "csrf_field": CSRF_FIELD,
+        "csrf": session.csrf,
+        "principal": principal,
+        "path": request.url.path,
+        "reason_codes": REASON_CODES,
+        **values,
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    principal: Principal | None,
+    status_code: int = 200,
+    **values: Any,
+) -> Response:
+    """The page, in the request's language (``?lang=`` is remembered in a cookie), with this
+    session's CSRF token and any flash message."""
+    t = Translator(_lang(request))
+    flash = pop_flash(request)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        _context(request, t, principal=principal, flash=flash, **values),
+        status_code=status_code,
+    )
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/ui")
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(
+            LANG_COOKIE,
+            t.lang,
+            max_age=365 * 86400,
+            path="/ui",
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+    write_session(request, response, read_session(request))
+    return response
+
+
+def _redirect(request: Request, url: str, kind: str, message: str) -> Response:
+    response = RedirectResponse(url, status_code=303)
+    set_flash(request, response, kind, message)
+    return response
+
+
+def _taxonomy(request: Request) -> Any:
+    return request.app.state.normaliser.normalizer.taxonomy
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("", dependencies=[PUBLIC])
+def home() -> Response:
+    return RedirectResponse("/ui/dashboard", status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a page of this site (no scheme, no host, no backslash tricks)."""
+    if target and target.startswith("/ui/") and "//" not in target and "\\" not in target:
+        return target
+    return "/ui/dashboard"
+
+
+@router.get("/signin", dependencies=[PUBLIC])
+def signin_page(
+    request: Request, next_page: Annotated[str | None, Query(alias="next", max_length=500)] = None
+) -> Response:
+    return render(request, "signin.html", principal=None, next_page=_safe_next(next_page))
+
+
+@router.post("/signin", dependencies=[PUBLIC])
+async def signin(
+    request: Request,
+    token: Annotated[str, Form(max_length=200)],
+    next_page: Annotated[str, Form(alias="next", max_length=500)] = "/ui/dashboard",
+) -> Response:
+    await verify_csrf(request)  # the sign-in form carries the anonymous session's token
+    t = Translator(_lang(request))
+    engine = request.app.state.engine
+    with open_session(engine, mode="read") as session:
+        principal = authenticate(session, token.strip())
+    if principal is None:
+        return _redirect(request, "/ui/signin", "error", t("signin.bad_token"))
+    if principal.access_role not in ("staff", "admin"):
+        return _redirect(request, "/ui/signin", "error", t("signin.not_staff"))
+    response = RedirectResponse(_safe_next(next_page), status_code=303)
+    # A new session (new CSRF token) on sign-in: nothing from before carries over.
+    write_session(request, response, UiSession.new(hash_token(token.strip())))
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, _principal: StaffForm) -> Response:
+    t = Translator(_lang(request))
+    response = RedirectResponse("/ui/signin", status_code=303)
+    clear_session(request, response)
+    set_flash(request, response, "info", t("signin.signed_out"))
+    return response
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, principal: Staff, session: SessionDep) -> Response:
+    t = Translator(_lang(request))
+    data = views.dashboard(session, _taxonomy(request), t.lang)
+    stages = [(t(f"stage.{s.stage}"), s.count) for s in data.funnel.stages]
+    return render(
+        request,
+        "dashboard.html",
+        principal=principal,
+        data=data,
+        funnel_svg=charts.funnel(stages, title=t("dash.funnel")) if data.funnel.total else None,
+        country_svg=charts.hbars(
+            [charts.Bar(c, n) for c, n in data.open_by_country], title=t("dash.open_by_country")
+        )
+        if data.open_by_country
+        else None,
+    )
+
+
+@router.get("/rounds")
+def rounds_page(request: Request, principal: Staff, session: SessionDep) -> Response:
+    return render(request, "rounds.html", principal=principal, rounds=views.rounds(session))
+
+
+# --- round review ---------------------------------------------------------------------------
+
+
+def _load_round(session: Session, round_id: int) -> Round:
+    found = session.get(Round, round_id)
+    if found is None:
+        raise NotFoundError("round", round_id)
+    return found
+
+
+def _override_explanation(
+    session: Session, round_id: int, opening_id: int, candidate_id: int
+) -> tuple[float | None, dict[str, Any]] | None:
+    """The score and explanation of a pair an override put in (the latest such override)."""
+    found = session.execute(
+        select(Decision.new_score, Decision.new_explanation)
+        .where(
+            col(Decision.round_id) == round_id,
+            col(Decision.action) == "override",
+            col(Decision.opening_id) == opening_id,
+            col(Decision.new_candidate_id) == candidate_id,
+        )
+        .order_by(col(Decision.id).desc())
+    ).first()
+    return None if found is None else (found[0], found[1] or {})
+
+
+def _pair(
+    request: Request, session: Session, lang: str, round_id: int, opening_id: int, candidate_id: int
+) -> views.PairView | None:
+    taxonomy = _taxonomy(request)
+    view = views.pair_view(
+        session,
+        round_id=round_id,
+        opening_id=opening_id,
+        candidate_id=candidate_id,
+        taxonomy=taxonomy,
+        lang=lang,
+    )
+    if view is None:
+        override = _override_explanation(session, round_id, opening_id, candidate_id)
+        if override is None:
+            return None
+        view = views.pair_view(
+            session,
+            round_id=round_id,
+            opening_id=opening_id,
+            candidate_id=candidate_id,
+            taxonomy=taxonomy,
+            lang=lang,
+            score=override[0],
+            explanation=override[1],
+        )
+    return view
+
+
+def _history(session: Session, round_id: int, opening_id: int, candidate_id: int) -> list[Any]:
+    return list(
+        session.exec(
+            select(Decision)
+            .where(
+                col(Decision.round_id) == round_id,
+                col(Decision.opening_id) == opening_id,
+                (col(Decision.candidate_id) == candidate_id)
+                | (col(Decision.new_candidate_id) == candidate_id),
+            )
+            .order_by(col(Decision.id))
+        ).all()
+    )
+
+
+def _breakdown(t: Translator, view: views.PairView) -> Any:
+    return charts.stacked_bar(
+        [(t(f"term.{name}"), value) for name, value in view.terms],
+        title=t("expl.breakdown"),
+        maximum=1.0,
+    )
+
+
+def _parse_pair(pair: str | None) -> tuple[int, int] | None:
+    if not pair or pair.count("-") != 1:
+        return None
+    opening, candidate = pair.split("-")
+    if not (opening.isdigit() and candidate.isdigit()):
+        return None
+    return int(opening), int(candidate)
+
+
+@router.get("/rounds/{round_id}")
+def round_page(
+    request: Request,
+    round_id: RoundId,
+    principal: Staff,
+    session: SessionDep,
+    pair: Annotated[str | None, Query(max_length=40, pattern=r"^(\d{1,10}-\d{1,10})?$")] = None,
+) -> Response:
+    t = Translator(_lang(request))
+    found = _load_round(session, round_id)
+    if found.status != "done":
+        return render(request, "round.html", principal=principal, round=found, done=False)
+    states = review.review_state(session, round_id)
+    proposed = {(s.opening_id, s.candidate_id): s.state for s in states if s.proposed}
+    extra = [
+        (s.opening_id, s.candidate_id, s.score, s.state)
+        for s in states
+        if not s.proposed and s.candidate_id is not None
+    ]
+    rows = views.round_assignments(
+        session,
+        round_id,
+        _taxonomy(request),
+        t.lang,
+        {(o, c): v for (o, c), v in proposed.items() if c is not None},
+        extra,
+    )
+    unassigned, reasons = views.unassigned(found.result)
+    selected = _parse_pair(pair)
+    view = _pair(request, session, t.lang, round_id, *selected) if selected else None
+    published = review.publication(session, round_id)
+    return render(
+        request,
+        "round.html",
+        principal=principal,
+        round=found,
+        done=True,
+        rows=rows,
+        states=sorted({r.state for r in rows}),
+        unassigned=unassigned,
+        reasons=sorted(reasons.items()),
+        unassigned_total=sum(reasons.values()),
+        metrics=(found.result or {}).get("metrics") or {},
+        view=view,
+        breakdown=_breakdown(t, view) if view else None,
+        history=_history(session, round_id, *selected) if selected and view else [],
+        undecided=sum(1 for s in states if s.state == "undecided"),
+        publication=published,
+    )
+
+
+@router.get("/rounds/{round_id}/pairs/{opening_id}/{candidate_id}")
+def pair_panel(
+    request: Request,
+    round_id: RoundId,
+    opening_id: ObjectId,
+    candidate_id: ObjectId,
+    principal: Staff,
+    session: SessionDep,
+) -> Response:
+    """The side panel alone (the page's script swaps it in without a reload)."""
+    t = Translator(_lang(request))
+    found = _load_round(session, round_id)
+    view = _pair(request, session, t.lang, round_id, opening_id, candidate_id)
+    if view is None:
+        raise NotFoundError(f"pair of round {round_id}", f"({candidate_id}, {opening_id})")
+    return render(
+        request,
+        "_pair.html",
+        principal=principal,
+        round=found,
+        view=view,
+        breakdown=_breakdown(t, view),
+        history=_history(session, round_id, opening_id, candidate_id),
+        publication=review.publication(session, round_id),
+    )
+
+
+@router.post("/rounds/{round_id}/decisions")
+def decide_pair(
+    request: Request,
+    round_id: RoundId,
+    principal: StaffForm,
+    session: SessionDep,
+    opening_id: Id,
+    candidate_id: Id,
+    action: Annotated[DecisionAction, Form()],
+    reason_code: Annotated[str, Form(max_length=32)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    new_candidate_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    t = Translator(_lang(request))
+    new_id = new_candidate_id.strip()
+    if new_id and not new_id.isdigit():
+        raise InvalidInputError(
+            [FieldProblem(loc=("body", "new_candidate_id"), msg="must be a candidate id")]
+        )
+    review.decide(
+        session,
+        round_id=round_id,
+        opening_id=opening_id,
+        candidate_id=candidate_id,
+        action=action,
+        reason_code=reason_code,
+        reason=reason,
+        actor=principal,
+        new_candidate_id=int(new_id) if new_id else None,
+    )
+    session.commit()
+    shown = int(new_id) if action == "override" and new_id else candidate_id
+    return _redirect(
+        request,
+        f"/ui/rounds/{round_id}?pair={opening_id}-{shown}#panel",
+        "info",
+        t("action.done", action=t(f"decision.{action}")),
+    )
+
+
+@router.post("/rounds/{round_id}/publish")
+def publish_round(
+    request: Request,
+    round_id: RoundId,
+    principal: StaffForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    sign_off_reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    t = Translator(_lang(request))
+    result = review.publish(
+        session,
+        round_id=round_id,
+        actor=principal,
+        sign_off_reason=sign_off_reason.strip() or None,
+        threshold=settings.impact_ratio_threshold,
+    )
+    session.commit()
+    return _redirect(
+        request,
+        f"/ui/rounds/{round_id}",
+        "info",
+        t("publish.done", published=result.published, rejected=result.rejected),
+    )
+
+
+# --- curation -------------------------------------------------------------------------------
+
+
+@router.get("/curation")
+def curation_page(
+    request: Request,
+    principal: Staff,
+    engine: EngineDep,
+    normaliser: EscoDep,
+    status: Annotated[CurationStatus, Query()] = "open",
+    item: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    t = Translator(_lang(request))
+    with open_session(engine, mode="write") as session:
+        sync_queue(session, normaliser)
+        session.commit()
+        rows, total = views.curation_items(
+            session,
+            status=status,
+            usage=usage(session),
+            taxonomy=normaliser.normalizer.taxonomy,
+            lang=t.lang,
+        )
+    results: list[tuple[str, str, float]] = []
+    searched = next((r for r in rows if r.id == item), None) if item else None
+    query = (q or "").replace("\x00", " ").strip()
+    if searched is not None and query:
+        [found] = normaliser.normalizer.normalize([query], kind=searched.kind, top_k=10)
+        taxonomy = normaliser.normalizer.taxonomy
+        results = [
+            (m.uri, views.label_of(taxonomy, m.uri, m.label, t.lang), m.score)
+            for m in found.matches
+        ]
+    return render(
+        request,
+        "curation.html",
+        principal=principal,
+        status=status,
+        rows=rows,
+        total=total,
+        searched=searched,
+        query=query,
+        results=results,
+    )
+
+
+def _load_item(session: Session, item_id: int) -> CurationItem:
+    item = session.get(CurationItem, item_id)
+    if item is None:
+        raise NotFoundError("curation item", item_id)
+    return item
+
+
+@router.post("/curation/{item_id}/confirm")
+def confirm_item(
+    request: Request,
+    item_id: ObjectId,
+    principal: StaffForm,
+    session: SessionDep,
+    normaliser: EscoDep,
+    concept_uri: Annotated[str, Form(min_length=1, max_length=255)],
+) -> Response:
+    t = Translator(_lang(request))
+    item = _load_item(session, item_id)
+    updated = confirm(
+        session, item, concept_uri=concept_uri, user_id=principal.user_id, normaliser=normaliser
+    )
+    text = item.text
+    session.commit()
+    set_esco(request, refresh_normaliser(session, normaliser))
+    label = views.label_of(normaliser.normalizer.taxonomy, concept_uri, concept_uri, t.lang)
+    return _redirect(
+        request,
+        "/ui/curation",
+        "info",
+        t("cur.confirmed", text=text, label=label, rows=updated),
+    )
+
+
+@router.post("/curation/{item_id}/dismiss")
+def dismiss_item(
+    request: Request, item_id: ObjectId, principal: StaffForm, session: SessionDep
+) -> Response:
+    t = Translator(_lang(request))
+    item = _load_item(session, item_id)
+    dismiss(session, item, user_id=principal.user_id)
+    text = item.text
+    session.commit()
+    return _redirect(request, "/ui/curation", "info", t("cur.dismissed", text=text))
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def _report(session: Session, round_id: int | None) -> Any:
+    return programme_report(session) if round_id is None else round_report(session, round_id)
+
+
+@router.get("/reports")
+def reports_page(
+    request: Request,
+    principal: Staff,
+    session: SessionDep,
+    settings: SettingsDep,
+    round_id: Annotated[int | None, Query(alias="round", ge=1, le=MAX_ID)] = None,
+) -> Response:
+    t = Translator(_lang(request))
+    done = [r for r in views.rounds(session) if r.status == "done"]
+    if not done:
+        return render(request, "reports.html", principal=principal, report=None, done=done)
+    report = _report(session, round_id)
+    scores = report.score_distribution
+    histogram = (
+        charts.histogram(
+            [b.lower for b in scores] + [scores[-1].upper or scores[-1].lower + 0.1],
+            [b.count for b in scores],
+            title=t("rep.scores"),
+        )
+        if report.pairs and scores
+        else None
+    )
+    group_charts = []
+    for g in report.fairness:
+        bars = [
+            charts.Bar(
+                r.group,
+                r.rate or 0.0,
+                text=t("rep.suppressed")
+                if r.suppressed
+                else f"{(r.rate or 0):.0%} · IR {(r.impact_ratio or 0):.2f}",
+                css="bar-muted"
+                if r.suppressed
+                else (
+                    "bar-warn" if (r.impact_ratio or 1) < settings.impact_ratio_threshold else "bar"
+                ),
+            )
+            for r in g.groups
+        ]
+        title = f"{t('rep.dim.' + g.dimension)} — {t('rep.basis.' + g.basis)}"
+        group_charts.append(
+            (g, title, charts.hbars(bars, title=title, maximum=1.0) if bars else None)
+        )
+    needs = (
+        charts.hbars(
+            [
+                charts.Bar(n.label, n.count, text=f"{n.count} ({n.share:.0%})")
+                for n in report.training_needs
+            ],
+            title=t("rep.needs"),
+        )
+        if report.training_needs
+        else None
+    )
+    overrides = (
+        charts.hbars(
+            [
+                charts.Bar(
+                    t("rep.reviewer", id=r.reviewer),
+                    r.override_rate,
+                    text=f"{r.override_rate:.0%} ({r.overrides}/{r.decisions})",
+                )
+                for r in report.reviewers
+            ],
+            title=t("rep.overrides"),
+            maximum=1.0,
+        )
+        if report.reviewers
+        else None
+    )
+    return render(
+        request,
+        "reports.html",
+        principal=principal,
+        report=report,
+        done=done,
+        round_id=round_id,
+        histogram=histogram,
+        group_charts=group_charts,
+        needs=needs,
+        overrides=overrides,
+        threshold=settings.impact_ratio_threshold,
+    )
+
+
+@router.get("/reports.csv")
+def report_download(
+    principal: Staff,
+    session: SessionDep,
+    round_id: Annotated[int | None, Query(alias="round", ge=1, le=MAX_ID)] = None,
+) -> Response:
+    del principal
+    name = "programme" if round_id is None else f"round-{round_id}"
+    return Response(
+        report_csv(_report(session, round_id)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{quote(name)}.csv"'},
+    )
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    principal: Staff,
+    session: SessionDep,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]*$")] = None,
+) -> Response:
+    rows, next_before = views.audit_rows(session, before=before, action=action)
+    return render(
+        request,
+        "audit.html",
+        principal=principal,
+        rows=rows,
+        next_before=next_before,
+        action=action or "",
+        before=before,
+    )
