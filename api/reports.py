@@ -57,11 +57,14 @@ from matching.report import (
     score_histogram,
     training_needs,
 )
+from skills_taxonomy.errors import UnknownConceptError
+from skills_taxonomy.taxonomy import Taxonomy
 
 __all__ = [
     "PLACED_STAGES",
     "pair_facts",
     "programme_report",
+    "relabelled",
     "report_csv",
     "round_report",
     "stored_blocking_pairs",
@@ -313,6 +316,20 @@ def _number(result: Mapping[str, Any], paths: Iterable[tuple[str, ...]]) -> floa
         if isinstance(node, int | float) and not isinstance(node, bool):
             return float(node)
     return None
+
+
+def relabelled(report: ReportPublic, taxonomy: Taxonomy, *, lang: str) -> ReportPublic:
+    """``report`` with its training needs labelled in ``lang`` (ESCO preferred labels, English
+    when the taxonomy has none in ``lang``; a concept it lacks keeps its stored label)."""
+
+    def label(uri: str, stored: str) -> str:
+        try:
+            return taxonomy.preferred_label(uri, lang=lang)
+        except UnknownConceptError:
+            return stored
+
+    needs = [n.model_copy(update={"label": label(n.uri, n.label)}) for n in report.training_needs]
+    return report.model_copy(update={"training_needs": needs})
 
 
 # --- CSV ----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from api.settings import get_settings
 from matching import Policy, run_round
 from matching.records import Quota
 from matching.report import essential_coverage, training_needs
+from skills_taxonomy.normalizer import Normalizer
 from tests.api.factories import World, auth
 from tests.matching.factories import S, candidate, make_taxonomy, opening
 
@@ -570,3 +571,45 @@ def test_cli_report_prints_what_the_api_answers(
     )
     assert out.read_bytes().decode("utf-8") == api_csv.text
     assert printed == client.get("/api/v1/reports/programme", headers=auth(world.staff)).json()
+
+
+TIG = "http://data.europa.eu/esco/skill/050dc15e-a41f-4958-bb2c-3fa46c2182be"
+
+
+def test_training_needs_in_the_asked_language(
+    client: TestClient, world: World, programme: Programme, engine: Engine, normalizer: Normalizer
+) -> None:
+    with open_session(engine, mode="write") as session:
+        found = session.get(Round, programme.round_id)
+        assert found is not None
+        row = session.exec(
+            select(RoundAssignment).where(col(RoundAssignment.round_id) == found.id)
+        ).first()
+        assert row is not None
+        # One more pair missing TIG welding (stored with the core's English label).
+        row.explanation = _explanation(0, [{"uri": TIG, "label": "stored label"}, WELD])
+        session.add(row)
+        session.commit()
+    url = f"/api/v1/reports/rounds/{programme.round_id}"
+    taxonomy = normalizer.taxonomy
+    french = taxonomy.preferred_label(TIG, lang="fr")
+    assert french != taxonomy.preferred_label(TIG, lang="en")
+    labels = {
+        lang: {
+            n["uri"]: n["label"]
+            for n in client.get(url, params=params, headers=auth(world.staff)).json()[
+                "training_needs"
+            ]
+        }
+        for lang, params in (("stored", {}), ("fr", {"lang": "fr"}))
+    }
+    assert labels["stored"][TIG] == "stored label"
+    assert labels["fr"][TIG] == french
+    # A concept the taxonomy lacks keeps its stored label.
+    assert labels["fr"][WELD["uri"]] == WELD["label"]
+    csv_text = client.get(
+        url, params={"lang": "fr", "format": "csv"}, headers=auth(world.staff)
+    ).text
+    assert f"training_needs,,,{TIG},label,{french}" in csv_text
+    bad = client.get(url, params={"lang": "french"}, headers=auth(world.staff))
+    assert bad.status_code == 422 and "lang" in bad.text
