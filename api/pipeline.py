@@ -175,6 +175,8 @@ def move_stage(
     placement's stage, recorded as a ``StageEvent`` and audited (``employer.answer`` for an
     employer, else ``stage.changed``). Flushed, not committed."""
     reason = _check_body(move)
+    # Two moves of one placement at once: the second waits, then sees the first's stage.
+    session.refresh(placement, with_for_update=True)
     _check_allowed(actor.access_role, placement.stage, move)
     assert placement.id is not None
     event = StageEvent(
@@ -221,8 +223,10 @@ def _reserve_rows(session: Session, placement: Placement) -> list[Mapping[str, A
     return rows
 
 
-def _free_places(session: Session, opening_id: int) -> int:
-    opening = session.get(Opening, opening_id)
+def _free_places(session: Session, opening_id: int, *, lock: bool = False) -> int:
+    """Places of the opening not held by an open placement (``lock``: the opening's row is
+    locked until the transaction ends, so two staff cannot fill one place twice)."""
+    opening = session.get(Opening, opening_id, with_for_update=lock)
     if opening is None:
         return 0
     open_count = session.exec(
@@ -233,7 +237,9 @@ def _free_places(session: Session, opening_id: int) -> int:
     return max(opening.capacity - int(open_count), 0)
 
 
-def next_reserve(session: Session, placement: Placement) -> NextReserve | None:
+def next_reserve(
+    session: Session, placement: Placement, *, lock: bool = False
+) -> NextReserve | None:
     """The reserve who could take the place ``placement`` freed, or None when the round
     stored no reserve list, the list is exhausted, or the place was filled again.
 
@@ -241,7 +247,7 @@ def next_reserve(session: Session, placement: Placement) -> NextReserve | None:
     are in the pipeline already) and those who already had a placement at this opening."""
     if placement.stage != "closed":
         raise ConflictError("the placement is not closed: its place is not free")
-    if _free_places(session, placement.opening_id) == 0:
+    if _free_places(session, placement.opening_id, lock=lock) == 0:
         return None
     rows = _reserve_rows(session, placement)
     ids = [int(row["candidate"]) for row in rows]
@@ -274,7 +280,7 @@ def take_reserve(session: Session, *, placement: Placement, actor: Principal) ->
     """Put the next reserve (``next_reserve``) on the place ``placement`` freed: a new
     placement at ``shortlisted``, audited ``stage.changed``. 409 when nobody is left or the
     place is taken. Flushed, not committed."""
-    reserve = next_reserve(session, placement)
+    reserve = next_reserve(session, placement, lock=True)
     if reserve is None:
         raise ConflictError("no reserve is left for this place, or the place is filled")
     now = utc_now()
