@@ -321,18 +321,23 @@ def _store(
     session.add(stored)
     session.flush()
     assert stored.id is not None
-    session.add_all(
-        RoundAssignment(
-            round_id=stored.id,
-            candidate_id=int(p.candidate),
-            opening_id=int(p.opening),
-            employer_id=inputs.employers[int(p.opening)],
-            score=explained.get((int(p.candidate), int(p.opening)), (p.score, {}))[0],
-            explanation=explained.get((int(p.candidate), int(p.opening)), (p.score, {}))[1],
+    rows = []
+    for p in result.placements:
+        pair = (int(p.candidate), int(p.opening))
+        if pair[1] not in inputs.employers:
+            continue  # deleted since the inputs were read
+        score, explanation = explained.get(pair, (p.score, {}))
+        rows.append(
+            RoundAssignment(
+                round_id=stored.id,
+                candidate_id=pair[0],
+                opening_id=pair[1],
+                employer_id=inputs.employers[pair[1]],
+                score=score,
+                explanation=explanation,
+            )
         )
-        for p in result.placements
-        if int(p.opening) in inputs.employers
-    )
+    session.add_all(rows)
     return stored
 
 

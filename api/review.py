@@ -69,12 +69,19 @@ _NAMED = 5
 
 def load_done_round(session: Session, round_id: int) -> Round:
     """The round (404 when missing), once done (409 otherwise)."""
+    _check_done(session, round_id)
     found = session.get(Round, round_id)
-    if found is None:
-        raise NotFoundError("round", round_id)
-    if found.status != "done":
-        raise ConflictError(f"round {round_id} is {found.status}: only a done round is reviewed")
+    assert found is not None
     return found
+
+
+def _check_done(session: Session, round_id: int) -> None:
+    """``load_done_round``'s checks without reading the round's (large) result."""
+    status = session.exec(select(Round.status).where(col(Round.id) == round_id)).first()
+    if status is None:
+        raise NotFoundError("round", round_id)
+    if status != "done":
+        raise ConflictError(f"round {round_id} is {status}: only a done round is reviewed")
 
 
 def publication(session: Session, round_id: int) -> RoundPublication | None:
@@ -130,7 +137,7 @@ def decide(
     problems = _check_decision(action, reason_code, reason, candidate_id, new_candidate_id)
     if problems:
         raise InvalidInputError(problems)
-    found = load_done_round(session, round_id)
+    _check_done(session, round_id)
     if publication(session, round_id) is not None:
         raise ConflictError(f"round {round_id} is published: re-optimise it to change a pair")
     proposed = session.exec(
@@ -149,7 +156,8 @@ def decide(
             raise InvalidInputError(
                 [_problem("new_candidate_id", f"no candidate {new_candidate_id}", "not_found")]
             )
-        scored = score_pairs(session, [(new_candidate_id, opening_id)], policy=found.policy)
+        policy = session.exec(select(Round.policy).where(col(Round.id) == round_id)).one()
+        scored = score_pairs(session, [(new_candidate_id, opening_id)], policy=policy)
         new_score, new_explanation = scored[(new_candidate_id, opening_id)]
     previous = latest_decisions(session, round_id, pairs=[(candidate_id, opening_id)]).get(
         (candidate_id, opening_id)
@@ -217,25 +225,31 @@ def _public(decision: Decision) -> DecisionPublic:
 def review_state(session: Session, round_id: int) -> list[PairState]:
     """Every proposed pair of the round with its latest decision (and the earlier ones), then
     the pairs overrides put in (round 404 when missing, 409 when not done)."""
-    load_done_round(session, round_id)
+    _check_done(session, round_id)
+    # Columns only: the explanations (most of a row's bytes) are not needed here.
     rows = session.exec(
-        select(RoundAssignment)
+        select(
+            RoundAssignment.candidate_id,
+            RoundAssignment.opening_id,
+            RoundAssignment.employer_id,
+            RoundAssignment.score,
+        )
         .where(col(RoundAssignment.round_id) == round_id)
         .order_by(col(RoundAssignment.id))
     ).all()
     histories = _histories(session, round_id)
     states: list[PairState] = []
     overridden_in: list[PairState] = []
-    for row in rows:
-        history = histories.get((row.candidate_id, row.opening_id), [])
+    for candidate_id, opening_id, employer_id, score in rows:
+        history = histories.get((candidate_id, opening_id), [])
         latest = history[-1] if history else None
         action = "undecided" if latest is None else latest.action
         states.append(
             PairState(
-                candidate_id=row.candidate_id,
-                opening_id=row.opening_id,
-                employer_id=row.employer_id,
-                score=row.score,
+                candidate_id=candidate_id,
+                opening_id=opening_id,
+                employer_id=employer_id,
+                score=score,
                 proposed=True,
                 state=action,
                 published=action in ("accept", "lock"),
@@ -247,8 +261,8 @@ def review_state(session: Session, round_id: int) -> list[PairState]:
             overridden_in.append(
                 PairState(
                     candidate_id=latest.new_candidate_id,
-                    opening_id=row.opening_id,
-                    employer_id=row.employer_id,
+                    opening_id=opening_id,
+                    employer_id=employer_id,
                     score=latest.new_score,
                     proposed=False,
                     state="overridden_in",
