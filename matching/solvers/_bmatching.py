@@ -3,22 +3,29 @@
 Problem: rows (candidates) take at most one edge, column ``o`` (an opening) at most
 ``cap[o]`` edges; maximise the sum of the (positive, integer) weights ``q`` of chosen edges.
 
-Method: an eps-scaling forward auction (``_auction``) on a *working set* of edges, priced
-against the whole graph, closed by an exact integer certificate.
+Method: an eps-scaling forward/reverse auction (``_auction``) on a *working set* of edges,
+priced against the whole graph, closed by an exact integer certificate.
 
 * Weights are multiplied by ``scale = n_persons + 1`` (``W = q * scale``); the last auction
   phase runs at ``eps = 1``, so the assignment is within ``n_persons < scale`` of the optimum in
   ``W`` units, i.e. within less than one unit of ``q``: optimal, since ``q`` is integral.
-* Working set: each opening's ``ceil(2 * cap)`` heaviest edges plus each row's heaviest edge.
-  After the last phase every edge of the graph is priced; rows whose best value over *all*
-  their edges beats their current one by more than ``eps`` bring those edges into the working
-  set and the auction resumes, until none does.
+* Phases: eps shrinks by ``_EPS_FACTOR`` from ``max W / _EPS_FACTOR``; each phase evicts the
+  persons violating eps-CS, runs forward rounds until everyone is placed, then reverse rounds
+  until no free slot keeps a positive price (which the certificate needs).
+* Working set: each opening's ``ceil(8 * cap)`` and each row's 5 heaviest edges (ties in a
+  scrambled fixed order, so identical candidates do not all share one short list). After the
+  last phase every edge of the graph is priced; rows whose best value over *all* their edges
+  beats their current one by more than ``eps`` bring those edges into the working set and the
+  phases run again from ``largest shortfall / _EPS_FACTOR`` (not from eps = 1: the new edges
+  can call for large price moves), until no row is short.
 * Certificate: ``u[r] = max(0, max_e W_e - P[col_e])`` and the opening prices ``P >= 0`` are
   dual feasible by construction, so ``sum(u) + cap @ P`` bounds the optimum; the solution is
   accepted only if it is feasible and within ``scale`` of that bound (Python integers, exact).
   Otherwise (a bug, never seen) the whole problem goes to HiGHS MILP, as it does when the
-  auction exceeds its round limit (a price war at eps = 1 among identical candidates, which
-  re-pricing free slots at 0 can start; seen on a 5-candidate round test).
+  auction exceeds its round limit. That limit is reached on near-*balanced* graphs of wholly
+  identical candidates (every candidate the same score on every opening and places >= about
+  the candidates: forward bids then climb one price level at a time, Theta(n^2) bids); the
+  answer is still exact, only slower.
 """
 
 from __future__ import annotations
@@ -35,11 +42,13 @@ __all__ = ["max_weight_bmatching"]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
-_COLUMN_DEPTH = 2.0  # working set: each opening's ceil(_COLUMN_DEPTH * cap) heaviest edges
+_COLUMN_DEPTH = 8.0  # working set: each opening's ceil(_COLUMN_DEPTH * cap) heaviest edges
+_ROW_DEPTH = 5  # ... and each row's _ROW_DEPTH heaviest edges
 _EPS_FACTOR = 32  # eps shrinks by this factor between auction phases
 _ROUNDS_BASE = 2_000  # round limit = base + per person * persons; beyond it, MILP answers
 _ROUNDS_PER_PERSON = 4
 _WEIGHT_BITS = 30  # weights are below 2**30
+_SCRAMBLE = 0x5851F42D4C957F2D  # odd multiplier scrambling tie order in the working set
 
 
 def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I64) -> Bool:
@@ -57,14 +66,7 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
     state = AuctionState(capacity=cap, n_persons=n_rows, weight=big)
     work = _initial_working_set(indptr=indptr, cap=cap, row=row, col=col, weight=weight)
     _use_edges(state, work, row=row, col=col, n_rows=n_rows)
-    eps = max(1, int(big.max()) // _EPS_FACTOR)
-    done = True
-    while done:
-        state.restore(eps, release=eps == 1)
-        done = state.run(eps, max_rounds=max_rounds)
-        if eps == 1:
-            break
-        eps = max(1, eps // _EPS_FACTOR)
+    done = _scale(state, start=int(big.max()), max_rounds=max_rounds)
     while done:  # price the whole graph
         best = state.best_values(indptr=indptr, col=col, w=big)
         current = state.values(own_bid=False)
@@ -74,9 +76,10 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
         gain = big - state.P[col]
         work |= short[row] & (gain > (current + 1)[row])
         _use_edges(state, work, row=row, col=col, n_rows=n_rows)
-        state.restore(1, release=True)
-        done = state.run(1, max_rounds=max_rounds)
-    if not done:  # a price war at eps = 1 (ties between identical candidates): exact MILP
+        # re-scale from the largest shortfall: the new edges may call for large price moves,
+        # which rounds at eps = 1 would make one unit at a time
+        done = _scale(state, start=int((best - current).max()), max_rounds=max_rounds)
+    if not done:  # round limit (degenerate, balanced identical candidates): exact MILP
         return _solve_milp(n_rows=n_rows, cap=cap, row=row, col=col, weight=weight)
     chosen = np.zeros(n_edges, dtype=np.bool_)
     chosen[state.edge_of[state.edge_of >= 0]] = True
@@ -86,6 +89,18 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
     ):
         return chosen
     return _solve_milp(n_rows=n_rows, cap=cap, row=row, col=col, weight=weight)  # pragma: no cover
+
+
+def _scale(state: AuctionState, *, start: int, max_rounds: int) -> bool:
+    """eps-scaling phases from ``start // _EPS_FACTOR`` down to eps = 1 (False: rounds ran out)."""
+    eps = max(1, start // _EPS_FACTOR)
+    while True:
+        state.restore(eps)
+        if not state.solve_phase(eps, max_rounds=max_rounds):
+            return False
+        if eps == 1:
+            return True
+        eps = max(1, eps // _EPS_FACTOR)
 
 
 def _use_edges(state: AuctionState, work: Bool, *, row: I64, col: I64, n_rows: int) -> None:
@@ -101,22 +116,26 @@ def _feasible(*, n_rows: int, cap: I64, row: I64, col: I64, chosen: Bool) -> boo
 
 
 def _initial_working_set(*, indptr: I64, cap: I64, row: I64, col: I64, weight: I64) -> Bool:
-    n_edges = row.shape[0]
-    order = _by_column_heaviest_first(col=col, weight=weight, n_cols=cap.shape[0])
-    per_col = np.bincount(col, minlength=cap.shape[0])
-    rank = np.arange(n_edges, dtype=np.int64) - np.repeat(np.cumsum(per_col) - per_col, per_col)
+    """Each opening's ``ceil(_COLUMN_DEPTH * cap)`` and each row's ``_ROW_DEPTH`` heaviest edges."""
+    n_rows = indptr.shape[0] - 1
     limit = np.ceil(_COLUMN_DEPTH * cap).astype(np.int64)
-    work = np.zeros(n_edges, dtype=np.bool_)
-    work[order[rank < limit[col[order]]]] = True
-    # each row's heaviest edge (the first of its maxima)
-    has = indptr[1:] > indptr[:-1]
-    best = np.zeros(indptr.shape[0] - 1, dtype=np.int64)
-    best[has] = np.maximum.reduceat(weight, indptr[:-1][has])
-    at_best = np.flatnonzero(weight == best[row])
-    first = np.ones(at_best.shape[0], dtype=np.bool_)
-    first[1:] = row[at_best[1:]] != row[at_best[:-1]]
-    work[at_best[first]] = True
+    work = _heaviest_per_group(group=col, weight=weight, limit=limit)
+    work |= _heaviest_per_group(
+        group=row, weight=weight, limit=np.full(n_rows, _ROW_DEPTH, dtype=np.int64)
+    )
     return work
+
+
+def _heaviest_per_group(*, group: I64, weight: I64, limit: I64) -> Bool:
+    """Mask of each group's ``limit[g]`` heaviest edges (ties: lowest edge id)."""
+    n_groups = limit.shape[0]
+    order = _by_column_heaviest_first(col=group, weight=weight, n_cols=n_groups)
+    per_group = np.bincount(group, minlength=n_groups)
+    first = np.cumsum(per_group) - per_group
+    rank = np.arange(group.shape[0], dtype=np.int64) - np.repeat(first, per_group)
+    mask = np.zeros(group.shape[0], dtype=np.bool_)
+    mask[order[rank < limit[group[order]]]] = True
+    return mask
 
 
 def _by_column_heaviest_first(*, col: I64, weight: I64, n_cols: int) -> I64:
@@ -134,9 +153,14 @@ def _by_column_heaviest_first(*, col: I64, weight: I64, n_cols: int) -> I64:
         return order
     coarse = (1 << weight_bits) - 1 - (weight >> (_WEIGHT_BITS - weight_bits))
     key = (col << (weight_bits + edge_bits)) | (coarse << edge_bits)
-    key |= np.arange(col.shape[0], dtype=np.int64)
+    # ties in a scrambled (but fixed) edge order: ``id * odd mod 2**edge_bits`` is a bijection,
+    # so equal edges (identical candidates) spread over the groups' lists instead of every
+    # group keeping the same lowest ids
+    mask = (1 << edge_bits) - 1
+    odd = _SCRAMBLE & mask | 1
+    key |= (np.arange(col.shape[0], dtype=np.int64) * odd) & mask
     key.sort()
-    edge_ids: I64 = key & ((1 << edge_bits) - 1)
+    edge_ids: I64 = ((key & mask) * pow(odd, -1, 1 << edge_bits)) & mask
     return edge_ids
 
 

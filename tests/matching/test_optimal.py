@@ -283,16 +283,15 @@ def identical_candidates_graph(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: releasing free slots at eps = 1 cascades to near-zero prices and the "
-    "identical candidates then out-bid each other one unit at a time until the round limit",
-)
 def test_identical_candidates_price_war_is_fast() -> None:
+    """Regression: free slots re-priced at 0 wholesale cascaded to near-zero prices, and the
+    identical candidates then out-bid each other one unit at a time until the round limit.
+    The fixture fails if the MILP fallback is reached."""
     graph = identical_candidates_graph(50, 3, 2)
-    solution = solve_optimal(graph)  # the fixture fails if the MILP fallback is reached
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
     assert solution.edges.size == 6
+    assert solution.total == 3.0
 
 
 def test_milp_fallback_is_exact_on_a_price_war_graph() -> None:
