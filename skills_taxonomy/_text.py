@@ -47,6 +47,8 @@ def fold(text: str) -> str:
 
     ``ß`` is kept (``str.lower`` not ``casefold``) so German cues survive; ``ø``/``æ`` are kept.
     """
+    if text.isascii():  # nothing to decompose, strip or unify: the same result, faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text.lower())
     kept = "".join(
         ch for ch in decomposed if not unicodedata.combining(ch) and ch not in _ARABIC_MARKS

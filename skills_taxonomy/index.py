@@ -302,6 +302,16 @@ class ConceptIndex:
             buckets.setdefault(term[0], []).append(term)
         self._vocab = {first: tuple(terms) for first, terms in buckets.items()}
         self._corrections: dict[str, str] = {}
+        # Per-label bonuses of the query-side scoring, precomputed with the very float32
+        # operations ``pools`` used to apply per (query, label) pair.
+        w = self.weights
+        self._label_concept64: IntArray = np.asarray(self.label_concept, dtype=np.int64)
+        self._preferred_bonus: FloatMatrix = w.preferred * self.label_preferred
+        self._language_bonus: tuple[FloatMatrix, ...] = tuple(
+            (self.label_lang_code == code) * np.float32(w.same_language)
+            for code in range(len(self.langs))
+        )
+        self._prior_bonus: FloatMatrix = w.prior * self.prior
 
     # --- persistence (see ``index_store``) -----------------------------------------------------
     def state(self) -> IndexState:
@@ -399,7 +409,72 @@ class ConceptIndex:
             out.append(fixed)
         return tuple(dict.fromkeys(out))
 
-    def label_scores(
+    def pools(
+        self,
+        terms: Sequence[Sequence[str]],
+        word_docs: Sequence[Sequence[str]],
+        langs: Sequence[str | None],
+        *,
+        pool: int,
+        extras: Sequence[Sequence[int]] = (),
+    ) -> tuple[npt.NDArray[np.intp], FloatMatrix, npt.NDArray[np.int32]]:
+        """The ``pool`` best concepts of each query, plus its ``extras`` (e.g. exact matches).
+
+        Score of a concept: best label score (char + word similarity, label preferred or in
+        the query language boosted) + document score + prior. Returns three ``(n_queries,
+        pool + max extras)`` arrays: the concepts (``-1`` pads rows with fewer extras), their
+        scores and the position of their best label (``-1`` where no label scored). The
+        ``pool`` best are those of ``np.argpartition`` over every concept.
+
+        One sparse product scores every (query, label) pair sharing a feature; the per-pair
+        work after it (bonuses, best label per concept) is done with flat numpy gathers, and
+        the best label is looked up only for the returned concepts.
+        """
+        n, nc = len(terms), self.n_concepts
+        labels = self._label_scores(terms, word_docs, langs)
+        data, cols, indptr = labels.data, labels.indices, labels.indptr
+        # Dense (query, concept) scores: document, then best label, then prior — the same
+        # float32 additions in the same order as always.
+        doc = self.doc.transform(terms) @ self.doc.matrix_
+        best = np.asarray((self.weights.document * doc).toarray(), dtype=np.float32)
+        flat = np.repeat(np.arange(0, n * nc, nc, dtype=np.int64), np.diff(indptr))
+        flat += self._label_concept64[cols]
+        label_best = np.zeros(n * nc, dtype=np.float32)
+        np.maximum.at(label_best, flat, data)
+        best += label_best.reshape(n, nc)
+        best += self._prior_bonus
+        top = _top_concepts(best, pool)
+        outside: dict[int, list[int]] = {}
+        for row, extra in enumerate(extras):
+            if extra:
+                in_pool = set(top[row].tolist())
+                outside[row] = [c for c in extra if c not in in_pool]
+        width = pool + max(map(len, outside.values()), default=0)
+        concepts = np.full((n, width), -1, dtype=np.intp)
+        concepts[:, :pool] = top
+        for row, extra in outside.items():
+            concepts[row, pool : pool + len(extra)] = extra
+        valid = concepts >= 0
+        rows = np.broadcast_to(np.arange(n)[:, None], concepts.shape)
+        wanted = rows[valid] * nc + concepts[valid]
+        scores = np.zeros(concepts.shape, dtype=np.float32)
+        scores[valid] = best.ravel()[wanted]
+        # Best label of the wanted concepts only: among the labels of a concept reaching its
+        # maximum, the last one in the product's order (as a scatter of all maxima would do).
+        is_wanted = np.zeros(n * nc, dtype=np.bool_)
+        is_wanted[wanted] = True
+        hit = np.flatnonzero(is_wanted[flat])
+        hit_flat = flat[hit]
+        at_max = data[hit] >= label_best[hit_flat]
+        by_flat = np.argsort(wanted)
+        slot = by_flat[np.searchsorted(wanted, hit_flat[at_max], sorter=by_flat)]
+        found = np.full(len(wanted), -1, dtype=np.int32)
+        found[slot] = cols[hit[at_max]]
+        best_label = np.full(concepts.shape, -1, dtype=np.int32)
+        best_label[valid] = found
+        return concepts, scores, best_label
+
+    def _label_scores(
         self,
         terms: Sequence[Sequence[str]],
         word_docs: Sequence[Sequence[str]],
@@ -407,40 +482,28 @@ class ConceptIndex:
     ) -> sp.csr_matrix:
         """Sparse ``(n_queries, n_labels)`` label similarities (char + word + bonuses).
 
-        Only labels sharing a discriminating feature with the query are present.
+        Only labels sharing a discriminating feature with the query are present; entries are
+        in the order ``csr_matmat`` emits them (not sorted), which decides ties of the best
+        label (see ``pools``).
         """
         w = self.weights
         query = sp.hstack(
             [w.char * self.char.transform(terms), w.word * self.word.transform(word_docs)], "csr"
         )
         scores = sp.csr_matrix(query @ self.label_matrix, dtype=np.float32)
-        cols = scores.indices
-        scores.data += w.preferred * self.label_preferred[cols]
-        rows = np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr))
-        qlang = np.asarray([self.lang_code.get(lg, -1) if lg else -1 for lg in langs])
-        scores.data += (self.label_lang_code[cols] == qlang[rows]) * np.float32(w.same_language)
+        data, cols, indptr = scores.data, scores.indices, scores.indptr
+        data += self._preferred_bonus[cols]
+        # Same-language bonus, applied per run of queries in one language (adding the 0.0 of
+        # the other labels, exactly as an elementwise mask product would).
+        codes = [self.lang_code.get(lg, -1) if lg else -1 for lg in langs]
+        start = 0
+        for stop in range(1, len(codes) + 1):
+            if stop == len(codes) or codes[stop] != codes[start]:
+                if codes[start] >= 0:
+                    a, b = indptr[start], indptr[stop]
+                    data[a:b] += self._language_bonus[codes[start]][cols[a:b]]
+                start = stop
         return scores
-
-    def concept_scores(
-        self, label_scores: sp.csr_matrix, doc_terms: Sequence[Sequence[str]]
-    ) -> tuple[FloatMatrix, npt.NDArray[np.int32]]:
-        """Per query and concept: best label score + document score, and that best label.
-
-        Returns a dense ``(n_queries, n_concepts)`` score matrix and, same shape, the position
-        of the best-scoring label of each concept (``-1`` where no label scored).
-        """
-        doc = self.doc.transform(doc_terms) @ self.doc.matrix_
-        best = np.asarray((self.weights.document * doc).toarray(), dtype=np.float32)
-        rows = np.repeat(np.arange(label_scores.shape[0]), np.diff(label_scores.indptr))
-        flat = rows * self.n_concepts + self.label_concept[label_scores.indices]
-        label_best = np.zeros(best.size, dtype=np.float32)
-        np.maximum.at(label_best, flat, label_scores.data)
-        is_max = label_scores.data >= label_best[flat]
-        argbest = np.full(best.size, -1, dtype=np.int32)
-        argbest[flat[is_max]] = label_scores.indices[is_max]
-        best += label_best.reshape(best.shape)
-        best += self.weights.prior * self.prior
-        return best, argbest.reshape(best.shape)
 
     def label_range(self, concept: int) -> tuple[int, int]:
         """Positions ``[start, stop)`` of the labels of ``concept``."""
@@ -449,6 +512,40 @@ class ConceptIndex:
             int(self.starts[concept + 1]) if concept + 1 < len(self.starts) else len(self.label_key)
         )
         return start, stop
+
+
+#: ``_top_concepts`` pre-selects through a sample of one concept in ``_SAMPLE_STEP`` when there
+#: are more than ``_SAMPLE_MIN`` concepts per pool place.
+_SAMPLE_STEP = 8
+_SAMPLE_MIN = 64
+
+
+def _top_concepts(best: FloatMatrix, pool: int) -> npt.NDArray[np.intp]:
+    """Columns of the ``pool`` largest scores of each row: the set
+    ``np.argpartition(-best, pool - 1, axis=1)[:, :pool]`` gives, whatever the row.
+
+    Large rows are cut first: the ``pool``-th largest score of a sample of columns bounds the
+    ``pool``-th largest of the row from below, so the columns at or above it hold the answer;
+    only those are sorted. Where the ``pool``-th and next value tie, which tied column gets in
+    is ``argpartition``'s choice, so those rows are handed to it.
+    """
+    n, nc = best.shape
+    if nc < _SAMPLE_MIN * pool:
+        whole: npt.NDArray[np.intp] = np.argpartition(-best, pool - 1, axis=1)[:, :pool]
+        return whole
+    sample = best[:, ::_SAMPLE_STEP]
+    floor = np.partition(sample, sample.shape[1] - pool, axis=1)[:, sample.shape[1] - pool]
+    rows, cols = np.nonzero(best >= floor[:, None])
+    values = best[rows, cols]
+    order = np.lexsort((-values, rows))
+    counts = np.bincount(rows, minlength=n)  # >= pool: the sample's own top values are in
+    starts = np.cumsum(counts) - counts
+    top: npt.NDArray[np.intp] = cols[order[starts[:, None] + np.arange(pool)]].astype(np.intp)
+    last = values[order[starts + pool - 1]]
+    after = values[order[np.minimum(starts + pool, len(order) - 1)]]
+    for row in np.flatnonzero((counts > pool) & (last == after)).tolist():
+        top[row] = np.argpartition(-best[row], pool - 1)[:pool]
+    return top
 
 
 def _by_id(vocabulary: dict[str, int]) -> tuple[str, ...]:

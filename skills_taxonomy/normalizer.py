@@ -210,12 +210,16 @@ class Normalizer:
                 raise InvalidNormalizeArgumentError(
                     f"texts[{pos}] must be str; got {type(text).__name__}: {text!r:.60}"
                 )
-        # Agencies repeat titles: each distinct text is normalised once.
-        distinct = list(dict.fromkeys(texts))
+        # Agencies repeat titles: each distinct text is normalised once. Texts of one language
+        # go side by side (each text's result is independent of its block): the per-label
+        # language bonus is then applied once per run of a language.
+        langs = {t: lang if lang is not None else detect_language(t) for t in dict.fromkeys(texts)}
+        distinct = sorted(langs, key=lambda t: langs[t] or "")
         done: dict[str, NormalizedText] = {}
         for start in range(0, len(distinct), _BLOCK):
             block = distinct[start : start + _BLOCK]
-            done.update(zip(block, self._block(block, index, kind, lang, top_k), strict=True))
+            found = self._block(block, [langs[t] for t in block], index, kind, top_k)
+            done.update(zip(block, found, strict=True))
         return [done[text] for text in texts]
 
     def _index(self, kind: object) -> ConceptIndex:
@@ -230,12 +234,11 @@ class Normalizer:
     def _block(
         self,
         texts: Sequence[str],
+        langs: Sequence[str | None],
         index: ConceptIndex,
         kind: Kind,
-        lang: str | None,
         top_k: int,
     ) -> Iterable[NormalizedText]:
-        langs = [lang if lang is not None else detect_language(t) for t in texts]
         terms = [
             index.correct(query_terms(t, lang=lg, kind=kind))
             for t, lg in zip(texts, langs, strict=True)
@@ -244,43 +247,22 @@ class Normalizer:
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            label_scores = index.label_scores(
+            # Exact concepts may lie outside the pool: they join it as extras.
+            exact = [index.exact.get(keys[i], ()) for i in live]
+            concepts, scores, best_label = index.pools(
                 [terms[i] for i in live],
                 [word_features(terms[i], langs[i], heads=index.heads) for i in live],
                 [langs[i] for i in live],
+                pool=min(max(_RERANK_POOL, top_k), index.n_concepts),
+                extras=exact,
             )
-            concept_scores, best_label = index.concept_scores(
-                label_scores, [terms[i] for i in live]
+            ranked = self._rank_pools(
+                index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k
             )
-            pool = min(max(_RERANK_POOL, top_k), index.n_concepts)
-            candidates = np.argpartition(-concept_scores, pool - 1, axis=1)[:, :pool]
-            exact_rows = [row for row, i in enumerate(live) if keys[i] in index.exact]
-            for row in exact_rows:  # rare: exact concepts may lie outside the pool
-                i = live[row]
-                results[i] = self._rank(
-                    index,
-                    candidates[row].tolist(),
-                    concept_scores[row],
-                    best_label[row],
-                    keys[i],
-                    set(terms[i]),
-                    top_k,
-                )
-            pooled = np.setdiff1d(np.arange(len(live)), exact_rows)
-            if len(pooled):
-                ranked = self._rank_pools(
-                    index,
-                    candidates[pooled],
-                    concept_scores[pooled],
-                    best_label[pooled],
-                    [keys[live[row]] for row in pooled.tolist()],
-                    top_k,
-                )
-                for row, found in zip(pooled.tolist(), ranked, strict=True):
-                    results[live[row]] = found
+            results = dict(zip(live, ranked, strict=True))
         for i, text in enumerate(texts):
             matches = results.get(i, ())
-            synonym = self.synonyms_.get(synonym_key(text))
+            synonym = self.synonyms_.get(synonym_key(text)) if self.synonyms_ else None
             if synonym is not None and synonym[0] == kind:
                 uri = synonym[1]
                 label = self.taxonomy.preferred_label(uri, lang=langs[i] or "en")
@@ -292,47 +274,58 @@ class Normalizer:
     def _rank_pools(
         self,
         index: ConceptIndex,
-        candidates: npt.NDArray[np.intp],
-        concept_scores: npt.NDArray[np.float32],
+        concepts: npt.NDArray[np.intp],
+        own_scores: npt.NDArray[np.float32],
         best_label: npt.NDArray[np.int32],
         keys: Sequence[str],
+        exact: Sequence[Sequence[int]],
         top_k: int,
     ) -> list[tuple[Match, ...]]:
-        """``_rank`` for many texts without exact matches at once: the fuzzy similarity of every
-        (text, candidate label) pair in one ``rapidfuzz.process.cpdist`` call, scores and order
-        in numpy; only the ``top_k`` kept per text are turned into ``Match`` objects."""
-        n, pool = candidates.shape
-        rows = np.arange(n)[:, None]
-        own = concept_scores[rows, candidates].astype(np.float64)
-        pos = best_label[rows, candidates].astype(np.int64)
-        pos = np.where(pos < 0, index.starts[candidates], pos)
-        label_keys = [index.label_key[p] for p in pos.ravel().tolist()]
-        fz = process.cpdist(
-            [key for key in keys for _ in range(pool)],
-            label_keys,
+        """Final ranking of each text's pool (``index.pools``; ``-1`` pads are skipped): index
+        score + ``rapidfuzz`` token-sort similarity of the text and the concept's best label,
+        exact-label concepts first. Similarities of every (text, candidate) pair come from one
+        ``rapidfuzz.process.cpdist`` call; scores and order are computed in numpy, and only the
+        ``top_k`` kept per text become ``Match`` objects."""
+        n, width = concepts.shape
+        valid = concepts >= 0
+        concept = np.where(valid, concepts, index.n_concepts)
+        pos = best_label.astype(np.int64)
+        pos = np.where(pos < 0, index.starts[np.where(valid, concepts, 0)], pos)
+        rows, cols = np.nonzero(valid)
+        fz = np.zeros((n, width), dtype=np.float64)
+        fz[rows, cols] = process.cpdist(
+            [keys[r] for r in rows.tolist()],
+            [index.label_key[p] for p in pos[rows, cols].tolist()],
             scorer=fuzz.token_sort_ratio,
             dtype=np.float64,
             workers=1,
-        ).reshape(n, pool)
-        score = (own + _FUZZ_WEIGHT * fz / 100.0) / self._scale()
-        order = np.lexsort((candidates, -score), axis=1)[:, :top_k]
+        )
+        score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / self._scale()
+        exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
+        is_exact = np.isin(np.arange(n)[:, None] * index.n_concepts + concepts, exact_keys) & valid
+        score = np.where(is_exact, 1.0 + score, score)  # above every non-exact match
+        score[~valid] = -np.inf
+        order = np.lexsort((concept, -score), axis=1)[:, :top_k]
         out: list[tuple[Match, ...]] = []
         for row, key in enumerate(keys):
             term_set = set(key.split(" "))
             matches: list[Match] = []
             for j in order[row].tolist():
+                if not valid[row, j]:
+                    break
                 p = int(pos[row, j])
-                f = float(fz[row, j])
                 method: Method
-                if term_set.intersection(index.label_key[p].split()):
+                if is_exact[row, j]:
+                    method = "exact"
+                elif not term_set.isdisjoint(index.label_key[p].split()):
                     method = "lexical"
-                elif f >= 50:
+                elif fz[row, j] >= 50:
                     method = "fuzzy"
                 else:
                     method = "related"
                 matches.append(
                     Match(
-                        index.uris[int(candidates[row, j])],
+                        index.uris[int(concept[row, j])],
                         index.label_text[p],
                         round(min(float(score[row, j]), 1.0), 4),
                         method,
@@ -344,40 +337,3 @@ class Normalizer:
     def _scale(self) -> float:
         w = self.weights
         return w.char + w.word + w.document + w.same_language + w.preferred + w.prior + _FUZZ_WEIGHT
-
-    def _rank(
-        self,
-        index: ConceptIndex,
-        candidates: list[int],
-        concept_row: npt.NDArray[np.float32],
-        label_row: npt.NDArray[np.int32],
-        key: str,
-        term_set: set[str],
-        top_k: int,
-    ) -> tuple[Match, ...]:
-        exact = set(index.exact.get(key, ()))
-        concepts = [*candidates, *exact.difference(candidates)]
-        scale = self._scale()
-        scored: list[tuple[float, int, int, Method]] = []
-        for concept in concepts:
-            pos = int(label_row[concept])
-            if pos < 0:
-                pos = index.label_range(concept)[0]
-            label_key = index.label_key[pos]
-            fz = fuzz.token_sort_ratio(key, label_key)
-            score = (float(concept_row[concept]) + _FUZZ_WEIGHT * fz / 100.0) / scale
-            method: Method
-            if concept in exact:
-                method, score = "exact", 1.0 + score  # above every non-exact match
-            elif term_set.intersection(label_key.split()):
-                method = "lexical"
-            elif fz >= 50:
-                method = "fuzzy"
-            else:
-                method = "related"
-            scored.append((score, concept, pos, method))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        return tuple(
-            Match(index.uris[c], index.label_text[p], round(min(s, 1.0), 4), m)
-            for s, c, p, m in scored[:top_k]
-        )
