@@ -13,8 +13,6 @@ Audit payloads carry ids and codes only: never the name or contact shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlmodel import Session, col, select
 
 from api import audit
@@ -46,7 +44,6 @@ __all__ = [
     "active_consent",
     "consent_public",
     "grant",
-    "list_consents",
     "reveal_identity",
     "withdraw",
 ]
@@ -157,12 +154,6 @@ def withdraw(
         },
     )
     return consent
-
-
-def list_consents(session: Session, candidate_id: int) -> Sequence[Consent]:
-    return session.exec(
-        select(Consent).where(col(Consent.candidate_id) == candidate_id).order_by(col(Consent.id))
-    ).all()
 
 
 def active_consent(

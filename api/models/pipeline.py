@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, String
 from sqlmodel import Field, SQLModel
 
 from api.models._types import ApiModel, UtcDatetime, utc_now
-from api.models.placements import CloseReason, Stage
+from api.models.placements import STAGES, CloseReason, Stage
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -23,6 +23,7 @@ __all__ = [
     "PlacementPublic",
     "StageEvent",
     "StageEventPublic",
+    "StageHistory",
     "StageMove",
     "StageMoveResult",
 ]
@@ -71,6 +72,12 @@ class StageEventPublic(BaseModel):
     reason: str | None = PydanticField(default=None, max_length=MAX_REASON_LENGTH)
     by_user_id: int | None = None
     at: UtcDatetime
+
+
+class StageHistory(BaseModel):
+    """A placement's moves, oldest first (forward-only: at most one per stage)."""
+
+    items: list[StageEventPublic] = PydanticField(max_length=len(STAGES))
 
 
 class PlacementPublic(BaseModel):

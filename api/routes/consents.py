@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
+from sqlmodel import col
 
 from api.auth import Principal
-from api.consent import consent_public, grant, list_consents, withdraw
+from api.consent import consent_public, grant, withdraw
 from api.deps import CANDIDATE_WRITERS, MAX_ID, CandidateReadable, CandidateWritable, SessionDep
 from api.errors import ERROR_RESPONSES
-from api.models.consent import ConsentCreate, ConsentPublic
+from api.models.consent import Consent, ConsentCreate, ConsentPublic
+from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
 
 __all__ = ["router"]
 
@@ -34,10 +36,23 @@ def grant_consent(
 
 
 @router.get("/{candidate_id}/consents")
-def read_consents(candidate: CandidateReadable, session: SessionDep) -> list[ConsentPublic]:
-    """Every consent of the candidate, withdrawn ones included, oldest first."""
-    assert candidate.id is not None
-    return [consent_public(c) for c in list_consents(session, candidate.id)]
+def read_consents(
+    candidate: CandidateReadable,
+    session: SessionDep,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    after: After = None,
+) -> Page[ConsentPublic]:
+    """The candidate's consents, withdrawn ones included, oldest first."""
+    rows, total, next_after = paginate(
+        session,
+        Consent,
+        where=[col(Consent.candidate_id) == candidate.id],
+        limit=limit,
+        after=after,
+    )
+    return Page[ConsentPublic](
+        items=[consent_public(c) for c in rows], total=total, next_after=next_after
+    )
 
 
 @router.post("/{candidate_id}/consents/{consent_id}/withdraw")

@@ -25,6 +25,7 @@ from api.models.pipeline import (
     PlacementPublic,
     StageEvent,
     StageEventPublic,
+    StageHistory,
     StageMove,
     StageMoveResult,
 )
@@ -129,16 +130,14 @@ def read_placement(placement: Readable, principal: Reader, request: Request) -> 
 
 
 @router.get("/{placement_id}/events")
-def list_stage_events(
-    placement: Readable, principal: Reader, session: SessionDep
-) -> list[StageEventPublic]:
+def list_stage_events(placement: Readable, principal: Reader, session: SessionDep) -> StageHistory:
     """The placement's moves, oldest first."""
     events = session.exec(
         select(StageEvent)
         .where(col(StageEvent.placement_id) == placement.id)
         .order_by(col(StageEvent.id))
     ).all()
-    return [_event_public(e, principal) for e in events]
+    return StageHistory(items=[_event_public(e, principal) for e in events])
 
 
 @router.post("/{placement_id}/stage")

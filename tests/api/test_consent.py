@@ -71,7 +71,7 @@ def test_agency_grants_lists_and_withdraws(
 
     for token in (world.agency_a, world.staff):
         listed = client.get(_consents_url(candidate), headers=auth(token))
-        assert [c["id"] for c in listed.json()] == [consent["id"]]
+        assert [c["id"] for c in listed.json()["items"]] == [consent["id"]]
     # Not the employer, not another agency, and only the agency records consents.
     assert client.get(_consents_url(candidate), headers=auth(world.employer_e)).status_code == 403
     assert client.get(_consents_url(candidate), headers=auth(world.agency_b)).status_code == 404

@@ -189,8 +189,10 @@ def test_moves_are_recorded_and_audited(
     assert report.ok
 
     # Staff read the history with the free-text reason; the employer without it.
-    staff_view = client.get(f"{URL}/{placement}/events", headers=auth(world.staff)).json()
-    employer_view = client.get(f"{URL}/{placement}/events", headers=auth(world.employer_e)).json()
+    staff_view = client.get(f"{URL}/{placement}/events", headers=auth(world.staff)).json()["items"]
+    employer_view = client.get(f"{URL}/{placement}/events", headers=auth(world.employer_e)).json()[
+        "items"
+    ]
     assert [e["to_stage"] for e in staff_view] == ["interview", "closed"]
     assert staff_view[1]["reason"] == secret_reason
     assert [e["reason"] for e in employer_view] == [None, None]
