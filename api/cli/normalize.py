@@ -13,25 +13,51 @@ UTF-8 on its own so that an invalid line is named. Prints, per input line and in
 * invalid UTF-8 stops the run with exit code 2 and a message naming the line; the lines before
   it have been printed already (the output is streamed);
 * lines are normalised and flushed in batches of ``BATCH_LINES``, so 100,000 lines run in one
-  call with flat memory.
+  call with flat memory;
+* ``--jobs N`` (default: up to 2, the cores there are) normalises the batches of an input
+  longer than ``PARALLEL_MIN_LINES`` lines in N forked processes that share the loaded index
+  copy-on-write; batches are written in input order and the output is byte-identical to
+  ``--jobs 1`` (one process, no pool).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import itertools
 import json
+import multiprocessing
+import os
 import sys
-from collections.abc import Iterator
-from typing import BinaryIO, TextIO
+from collections import deque
+from collections.abc import Iterable, Iterator
+from multiprocessing.pool import AsyncResult
+from typing import BinaryIO, NamedTuple, TextIO
 
 from skills_taxonomy.errors import InvalidTextError
 from skills_taxonomy.normalizer import KINDS, Kind, NormalizedText, Normalizer
 from skills_taxonomy.taxonomy import Taxonomy
 
-__all__ = ["BATCH_LINES", "MAX_LINE_CHARS", "build_normalizer", "register", "run"]
+__all__ = [
+    "BATCH_LINES",
+    "MAX_LINE_CHARS",
+    "PARALLEL_MIN_LINES",
+    "build_normalizer",
+    "default_jobs",
+    "register",
+    "run",
+]
 
 MAX_LINE_CHARS = 1_000
 BATCH_LINES = 2_000
+#: Inputs of at most this many lines are normalised in this process whatever ``--jobs`` says
+#: (forking and feeding workers does not pay off below a few batches).
+PARALLEL_MIN_LINES = 5_000
+
+
+def default_jobs() -> int:
+    """Worker processes by default: 2, or fewer when the machine has fewer cores."""
+    return min(2, os.cpu_count() or 1)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +74,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--top-k", type=_positive_int, default=10, help="matches per line")
     parser.add_argument(
         "--input", default=None, metavar="FILE", help="read lines from FILE (default: stdin)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=default_jobs(),
+        metavar="N",
+        help=f"processes for inputs over {PARALLEL_MIN_LINES:,} lines (default: %(default)s; "
+        "1: no pool)",
     )
     parser.set_defaults(handler=_handle)
 
@@ -69,7 +103,7 @@ def build_normalizer(kind: Kind) -> Normalizer:
 
 def _handle(args: argparse.Namespace) -> int:
     normalizer = build_normalizer(args.kind)
-    options = {"kind": args.kind, "lang": args.lang, "top_k": args.top_k}
+    options = {"kind": args.kind, "lang": args.lang, "top_k": args.top_k, "jobs": args.jobs}
     if args.input is None:
         return run(normalizer, sys.stdin.buffer, sys.stdout, sys.stderr, **options)
     try:
@@ -100,6 +134,24 @@ def _lines(source: BinaryIO, stderr: TextIO) -> Iterator[str]:
         yield text
 
 
+def _batches(lines: Iterable[str]) -> Iterator[list[str]]:
+    """``lines`` in lists of ``BATCH_LINES``; when reading fails, the lines read before the
+    failure are yielded first, then the error is raised."""
+    batch: list[str] = []
+    try:
+        for text in lines:
+            batch.append(text)
+            if len(batch) >= BATCH_LINES:
+                yield batch
+                batch = []
+    except InvalidTextError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
 def _record(result: NormalizedText) -> str:
     return json.dumps(
         {
@@ -114,6 +166,67 @@ def _record(result: NormalizedText) -> str:
     )
 
 
+class _Job(NamedTuple):
+    normalizer: Normalizer
+    kind: Kind
+    lang: str | None
+    top_k: int
+
+
+def _output(job: _Job, batch: list[str]) -> str:
+    """The output lines of one batch (the same bytes in a worker as in this process)."""
+    results = job.normalizer.normalize(batch, kind=job.kind, lang=job.lang, top_k=job.top_k)
+    return "".join(_record(r) + "\n" for r in results)
+
+
+#: The job of the forked workers: set in the parent just before the fork, inherited (with the
+#: loaded index) by the children, so that only batches of lines travel through pipes.
+_WORKER_JOB: _Job | None = None
+
+
+def _work(batch: list[str]) -> str:
+    if _WORKER_JOB is None:  # pragma: no cover - only a worker not forked by _parallel
+        raise RuntimeError("normalize worker started without a job")
+    return _output(_WORKER_JOB, batch)
+
+
+def _serial(job: _Job, batches: Iterable[list[str]], stdout: TextIO) -> None:
+    for batch in batches:
+        stdout.write(_output(job, batch))
+        stdout.flush()
+
+
+def _parallel(job: _Job, batches: Iterable[list[str]], stdout: TextIO, jobs: int) -> None:
+    """Batches normalised by ``jobs`` forked workers, written in input order; at most
+    ``2 * jobs`` batches in flight, so memory stays flat on long inputs."""
+    global _WORKER_JOB
+    _WORKER_JOB = job
+    # Objects the children never free: keep the collector from touching (and so copying)
+    # the pages of the loaded index in every child.
+    gc.freeze()
+    pending: deque[AsyncResult[str]] = deque()
+
+    def write_oldest() -> None:
+        stdout.write(pending.popleft().get())
+        stdout.flush()
+
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            try:
+                for batch in batches:
+                    pending.append(pool.apply_async(_work, (batch,)))
+                    while len(pending) > 2 * jobs:
+                        write_oldest()
+            finally:  # a reading error still gets the lines before it written
+                while pending:
+                    write_oldest()
+            pool.close()
+            pool.join()
+    finally:
+        _WORKER_JOB = None
+        gc.unfreeze()
+
+
 def run(
     normalizer: Normalizer,
     source: BinaryIO,
@@ -123,24 +236,24 @@ def run(
     kind: Kind,
     lang: str | None = None,
     top_k: int = 10,
+    jobs: int = 1,
 ) -> int:
     """Normalise every line of ``source`` onto ``stdout`` (see the module docstring)."""
-    batch: list[str] = []
-
-    def flush() -> None:
-        if batch:
-            results = normalizer.normalize(batch, kind=kind, lang=lang, top_k=top_k)
-            stdout.write("".join(_record(r) + "\n" for r in results))
-            stdout.flush()
-            batch.clear()
-
+    job = _Job(normalizer, kind, lang, top_k)
+    batches = _batches(_lines(source, stderr))
+    if jobs <= 1:
+        _serial(job, batches, stdout)
+        return 0
+    head: list[list[str]] = []
     try:
-        for text in _lines(source, stderr):
-            batch.append(text)
-            if len(batch) >= BATCH_LINES:
-                flush()
+        while sum(map(len, head)) <= PARALLEL_MIN_LINES:
+            batch = next(batches, None)
+            if batch is None:  # a short input: not worth a pool
+                _serial(job, head, stdout)
+                return 0
+            head.append(batch)
     except InvalidTextError:
-        flush()
+        _serial(job, head, stdout)
         raise
-    flush()
+    _parallel(job, itertools.chain(head, batches), stdout, jobs)
     return 0

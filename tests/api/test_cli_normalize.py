@@ -107,3 +107,90 @@ def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as exc:
         main(["normalize", *args])
     assert exc.value.code == 2
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Batches of 13 lines, a pool from 40 lines on; records how often the pool path ran."""
+    monkeypatch.setattr(cli_normalize, "BATCH_LINES", 13)
+    monkeypatch.setattr(cli_normalize, "PARALLEL_MIN_LINES", 40)
+    calls: list[int] = []
+    parallel = cli_normalize._parallel
+
+    def counting(*args: object, **kwargs: object) -> None:
+        calls.append(1)
+        parallel(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_normalize, "_parallel", counting)
+    return calls
+
+
+MIXED_LINES = [
+    "soudeur TIG H/F",
+    "Weldr",
+    "",
+    "aide-soignante de nuit",
+    "لحام",
+    "sales manager - Casablanca",
+    "boulangère",
+    "xqzt",
+    "Développeuse Web junior",
+    "HGV driver",
+    "welder",
+]
+
+
+def raw_cli(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, data: bytes, *args: str
+) -> tuple[int, str, str]:
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    code = main(["normalize", *args, "--input", str(path)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("kind", ["occupation", "skill"])
+def test_two_jobs_write_the_same_bytes_as_one(
+    kind: str, small_batches: list[int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = [f"{MIXED_LINES[i % len(MIXED_LINES)]}{' ' * (i % 3)}" for i in range(150)]
+    data = "\n".join(lines).encode() + b"\n"
+    one = raw_cli(capsys, tmp_path, data, "--kind", kind, "--jobs", "1", "--top-k", "5")
+    assert small_batches == []
+    two = raw_cli(capsys, tmp_path, data, "--kind", kind, "--jobs", "2", "--top-k", "5")
+    assert small_batches == [1]  # the pool ran
+    assert one == two
+    assert one[0] == 0 and len(one[1].splitlines()) == 150
+
+
+def test_a_short_input_does_not_start_a_pool(
+    small_batches: list[int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = "\n".join(MIXED_LINES * 3).encode()  # 33 lines < 40
+    code, out, _ = raw_cli(capsys, tmp_path, data, "--kind", "occupation", "--jobs", "2")
+    assert code == 0 and len(out.splitlines()) == 33
+    assert small_batches == []
+
+
+@pytest.mark.parametrize("bad_line", [20, 90])  # before the pool starts / while it runs
+def test_invalid_utf8_with_two_jobs_names_the_line_after_the_lines_before_it(
+    bad_line: int, small_batches: list[int], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = [MIXED_LINES[i % len(MIXED_LINES)].encode() for i in range(120)]
+    lines[bad_line - 1] = b"soud\xe9ur"
+    data = b"\n".join(lines) + b"\n"
+    one = raw_cli(capsys, tmp_path, data, "--kind", "occupation", "--jobs", "1")
+    two = raw_cli(capsys, tmp_path, data, "--kind", "occupation", "--jobs", "2")
+    assert one == two
+    code, out, err = two
+    assert code == 2 and f"line {bad_line}:" in err
+    assert len(out.splitlines()) == bad_line - 1
+    assert small_batches == ([1] if bad_line > 40 else [])
+
+
+def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["normalize", "--kind", "skill", "--jobs", "0"])
+    assert exc.value.code == 2
+    assert cli_normalize.default_jobs() in (1, 2)
