@@ -4,9 +4,10 @@ period is over.
 A candidate is due when none of its placements is under way (every one closed, returned or
 reintegrated — or it has none) and neither its profile nor its placements changed for the
 retention period (``Settings.retention_days``, ``MOBILITY_MATCH_RETENTION_DAYS``; ``--days``
-overrides it). Each candidate is erased in its own transaction exactly as
-``DELETE /candidates/{id}?erase=true`` does (``api.gdpr.erase``: audited ``candidate.erased``,
-notices for the employers who had received the data); the run is audited ``retention.run``.
+overrides it). Each candidate is erased exactly as ``DELETE /candidates/{id}?erase=true`` does
+(``api.gdpr.erase_many``: audited ``candidate.erased``, notices for the employers who had
+received the data), ``BATCH`` candidates per transaction; the run is audited
+``retention.run``.
 ``--dry-run`` lists the candidates due and changes nothing. DATABASE_URL selects the database.
 """
 
@@ -15,6 +16,9 @@ from __future__ import annotations
 import argparse
 
 __all__ = ["register"]
+
+#: Candidates erased per transaction (round results are read and rewritten once per batch).
+BATCH = 100
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,18 +72,17 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         secret = load_server_secret(settings)
         erased: list[int] = []
-        for candidate_id in due:
+        for start in range(0, len(due), BATCH):
             with open_session(engine, mode="write") as session:
                 # Checked again inside the write transaction: it may have changed meanwhile.
-                if candidate_id not in gdpr.retention_due(
-                    session, retention_days=days, among=[candidate_id]
-                ):
-                    continue
-                gdpr.erase(
-                    session, candidate_id, secret=secret, trigger="retention", actor_user_id=None
+                batch = gdpr.retention_due(
+                    session, retention_days=days, among=due[start : start + BATCH]
+                )
+                gdpr.erase_many(
+                    session, batch, secret=secret, trigger="retention", actor_user_id=None
                 )
                 session.commit()
-            erased.append(candidate_id)
+            erased += batch
         with open_session(engine, mode="write") as session:
             audit.append(
                 session,

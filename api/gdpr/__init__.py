@@ -27,7 +27,7 @@ An ``Erasure`` row records it (pseudonymous subject, who, when, counts per table
 published round, a placement, an identity reveal), and the audit log gets ``candidate.erased``.
 """
 
-from api.gdpr.erasure import erase, erasure_subject
+from api.gdpr.erasure import erase, erase_many, erasure_subject
 from api.gdpr.export import export
 from api.gdpr.footprint import (
     UNTOUCHED,
@@ -51,6 +51,7 @@ __all__ = [
     "base_type",
     "candidate_links",
     "erase",
+    "erase_many",
     "erasure_subject",
     "export",
     "footprint",

@@ -7,11 +7,12 @@ import base64
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import ColumnElement, String, cast, delete, func, or_, update
+from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, SQLModel, col, select
 
 from api import audit
@@ -25,7 +26,10 @@ from api.models.rounds import Round
 from api.pseudonyms import pseudonym
 from skills_taxonomy.normalizer import synonym_key
 
-__all__ = ["erase", "erasure_subject", "without_candidate"]
+__all__ = ["erase", "erase_many", "erasure_subject", "without_candidates"]
+
+#: Candidates looked for per query in the stored JSON (one LIKE each).
+_PER_QUERY = 50
 
 
 def erasure_subject(secret: bytes, candidate_id: int) -> str:
@@ -42,25 +46,82 @@ def erase(
     trigger: ErasureTrigger,
     actor_user_id: int | None,
 ) -> Erasure:
-    """Erase the candidate's personal data from every table (see the module docstring); the
-    erasure record (flushed). Audited ``candidate.erased``; the caller commits."""
-    found = footprint(session, candidate_id)
-    if not found.deleted.get("candidates"):
-        raise LookupError(f"candidate {candidate_id} not found")
-    [candidate] = found.deleted["candidates"].values()
-    receipts = recipients(session, found)
-    texts = {r["source_text"] for r in found.rows(CandidateConcept.__tablename__)}
-    counts: dict[str, Any] = {}
-    for name in found.tables():
-        counts[name] = {
-            "deleted": len(found.deleted.get(name, {})),
-            "cleared": len(found.kept.get(name, {})),
+    """Erase the candidate's personal data from every table (see ``api.gdpr``); the erasure
+    record (flushed). Audited ``candidate.erased``; the caller commits. ``LookupError`` when
+    there is no such candidate."""
+    [erasure] = erase_many(
+        session, [candidate_id], secret=secret, trigger=trigger, actor_user_id=actor_user_id
+    )
+    return erasure
+
+
+def erase_many(
+    session: Session,
+    candidate_ids: Sequence[int],
+    *,
+    secret: bytes,
+    trigger: ErasureTrigger,
+    actor_user_id: int | None,
+) -> list[Erasure]:
+    """``erase`` for several candidates in one transaction: the stored round results and
+    import answers are read and rewritten once for all of them (the retention run)."""
+    own: dict[int, RowMapping] = {}
+    pending = []
+    for candidate_id in dict.fromkeys(candidate_ids):
+        found = footprint(session, candidate_id)  # after the previous ones' erasure
+        if not found.deleted.get("candidates"):
+            raise LookupError(f"candidate {candidate_id} not found")
+        own[candidate_id] = next(iter(found.deleted["candidates"].values()))
+        receipts = recipients(session, found)
+        texts = {r["source_text"] for r in found.rows(CandidateConcept.__tablename__)}
+        counts: dict[str, Any] = {
+            name: {
+                "deleted": len(found.deleted.get(name, {})),
+                "cleared": len(found.kept.get(name, {})),
+            }
+            for name in found.tables()
         }
-    _clear_kept(session, found)
-    _delete(session, found)
-    counts["curation"] = _scrub_curation(session, texts)
-    counts["import_records"] = _scrub_imports(session, candidate_id, int(candidate["agency_id"]))
-    counts["rounds"] = _scrub_rounds(session, candidate_id, candidate["created_at"])
+        _clear_kept(session, found)
+        _delete(session, found)
+        counts["curation"] = _scrub_curation(session, texts)
+        pending.append((found.candidate_id, counts, receipts))
+    if not own:
+        return []
+    agencies: dict[int, set[int]] = defaultdict(set)
+    for candidate_id, row in own.items():
+        agencies[int(row["agency_id"])].add(candidate_id)
+    in_imports = _scrub_imports(session, agencies)
+    since = min(row["created_at"] for row in own.values())
+    in_rounds = _scrub_rounds(session, set(own), since)
+    erasures = []
+    for candidate_id, counts, receipts in pending:
+        counts["import_records"] = {"cleared": in_imports.get(candidate_id, 0)}
+        counts["rounds"] = {"cleared": in_rounds.get(candidate_id, 0)}
+        erasures.append(
+            _record(
+                session,
+                candidate_id,
+                counts,
+                receipts,
+                secret=secret,
+                trigger=trigger,
+                actor_user_id=actor_user_id,
+            )
+        )
+    return erasures
+
+
+def _record(
+    session: Session,
+    candidate_id: int,
+    counts: dict[str, Any],
+    receipts: Sequence[Receipt],
+    *,
+    secret: bytes,
+    trigger: ErasureTrigger,
+    actor_user_id: int | None,
+) -> Erasure:
+    """The erasure's record, its notices and its audit record."""
     erasure = Erasure(
         subject=erasure_subject(secret, candidate_id),
         trigger=trigger,
@@ -72,8 +133,7 @@ def erase(
     assert erasure.id is not None
     notices = _notices(erasure.id, candidate_id, receipts, secret=secret)
     session.add_all(notices)
-    counts["notices"] = len(notices)
-    erasure.counts = dict(counts)
+    erasure.counts = counts | {"notices": len(notices)}
     session.add(erasure)
     session.flush()
     audit.append(
@@ -87,7 +147,7 @@ def erase(
             "subject": erasure.subject,
             "trigger": trigger,
             "notices": len(notices),
-            "tables": {k: v for k, v in counts.items() if isinstance(v, dict)},
+            "tables": counts,
         },
     )
     return erasure
@@ -186,67 +246,109 @@ def _scrub_curation(session: Session, texts: set[str]) -> dict[str, int]:
     return counts
 
 
-def without_candidate(value: Any, candidate_id: int) -> tuple[Any, int]:
-    """``value`` (JSON) without the list entries naming the candidate (``{"candidate": id}``
-    or ``{"candidate_id": id}``), and the candidate's id in ``ids`` lists replaced by null."""
-    names = {candidate_id, str(candidate_id)}
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        removed = 0
-        for key, item in value.items():
-            if key == "ids" and isinstance(item, list):
-                out[key] = [None if v in names else v for v in item]
-                removed += sum(1 for v in item if v in names)
-                continue
-            out[key], n = without_candidate(item, candidate_id)
-            removed += n
-        return out, removed
+def without_candidates(value: Any, ids: Set[int], *, depth: int = 3) -> tuple[Any, set[int]]:
+    """``value`` (JSON) without the list entries naming one of ``ids`` (``{"candidate": id}``
+    or ``{"candidate_id": id}``, the id as a number or a string), those ids in ``ids`` lists
+    replaced by null; and the ids found. Lists are searched within ``depth`` levels of objects
+    (a round result's ``unassigned`` list, its ``reserves`` per opening), their entries not."""
+    by_name = {str(i): i for i in ids} | {i: i for i in ids}
+    found: set[int] = set()
+
+    def named(item: Any) -> int | None:
+        if isinstance(item, Mapping):
+            for key in ("candidate", "candidate_id"):
+                value = item.get(key)
+                if _is_id(value) and value in by_name:
+                    return by_name[value]
+        return None
+
     if isinstance(value, list):
-        kept: list[Any] = []
-        removed = 0
+        kept = []
         for item in value:
-            if isinstance(item, Mapping) and (
-                item.get("candidate") in names or item.get("candidate_id") in names
-            ):
-                removed += 1
-                continue
-            scrubbed, n = without_candidate(item, candidate_id)
-            kept.append(scrubbed)
-            removed += n
-        return kept, removed
-    return value, 0
+            hit = named(item)
+            if hit is None:
+                kept.append(item)
+            else:
+                found.add(hit)
+        return kept, found
+    if not isinstance(value, Mapping) or depth == 0:
+        return value, found
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "ids" and isinstance(item, list):
+            out[key] = []
+            for v in item:
+                if _is_id(v) and v in by_name:
+                    found.add(by_name[v])
+                    out[key].append(None)
+                else:
+                    out[key].append(v)
+        else:
+            out[key], hits = without_candidates(item, ids, depth=depth - 1)
+            found |= hits
+    return out, found
 
 
-def _scrub_imports(session: Session, candidate_id: int, agency_id: int) -> dict[str, int]:
-    """Stored import answers of the agency: the candidate's id taken out."""
-    changed = 0
-    for record in session.exec(
-        select(ImportRecord).where(col(ImportRecord.organisation_id) == agency_id)
-    ).all():
-        response, removed = without_candidate(record.response, candidate_id)
-        if removed:
-            record.response = response
-            session.add(record)
-            changed += 1
-    session.flush()
-    return {"cleared": changed}
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
-def _scrub_rounds(session: Session, candidate_id: int, since: datetime) -> dict[str, int]:
-    """Round results (unassigned candidates, reserve lists) of the rounds since the
-    candidate existed: the candidate's entries taken out."""
-    changed = 0
-    rounds = session.exec(
-        select(Round).where(col(Round.result).is_not(None), col(Round.created_at) >= since)
-    ).all()
-    for found in rounds:
-        result, removed = without_candidate(found.result, candidate_id)
-        if removed:
-            found.result = result
-            session.add(found)
-            changed += 1
-    session.flush()
-    return {"cleared": changed}
+def _mentions(column: Any, patterns: Iterable[str]) -> ColumnElement[bool]:
+    """The JSON ``column``'s text holds one of ``patterns`` (a cheap filter before parsing)."""
+    text = cast(column, String)
+    return or_(*(text.contains(p) for p in patterns))
+
+
+def _scrub_imports(session: Session, by_agency: Mapping[int, set[int]]) -> dict[int, int]:
+    """Stored import answers of the candidates' agencies: their ids taken out. Per candidate,
+    the number of answers that named them."""
+    named: dict[int, int] = defaultdict(int)
+    for agency_id, all_ids in by_agency.items():
+        ordered = sorted(all_ids)
+        for start in range(0, len(ordered), _PER_QUERY):
+            ids = set(ordered[start : start + _PER_QUERY])
+            records = session.exec(
+                select(ImportRecord).where(
+                    col(ImportRecord.organisation_id) == agency_id,
+                    _mentions(col(ImportRecord.response), (str(i) for i in sorted(ids))),
+                )
+            ).all()
+            for record in records:
+                response, found = without_candidates(record.response, ids)
+                if found:
+                    record.response = response
+                    session.add(record)
+                    session.flush()
+                for i in found:
+                    named[i] += 1
+    return named
+
+
+def _scrub_rounds(session: Session, ids: set[int], since: datetime) -> dict[int, int]:
+    """Round results (unassigned candidates, reserve lists) since the first candidate existed:
+    the candidates' entries taken out. Per candidate, the number of rounds that named them.
+    (The core's ids are strings: a result naming candidate 12 holds ``"12"``, which the
+    database looks for first.)"""
+    named: dict[int, int] = defaultdict(int)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _PER_QUERY):
+        chunk = ordered[start : start + _PER_QUERY]
+        rounds = session.exec(
+            select(Round).where(
+                col(Round.result).is_not(None),
+                col(Round.created_at) >= since,
+                _mentions(col(Round.result), (f'"{i}"' for i in chunk)),
+            )
+        ).all()
+        for found in rounds:
+            result, hits = without_candidates(found.result, set(chunk))
+            if hits:
+                found.result = result
+                session.add(found)
+                session.flush()
+            for i in hits:
+                named[i] += 1
+    return named
 
 
 def _notices(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from sqlalchemy import String, cast
 from sqlmodel import Session, col, select
 
 from api.gdpr.footprint import footprint, published_rounds, recipients
@@ -90,7 +91,11 @@ def _unassigned(
 ) -> list[UnassignedExplanation]:
     rows = session.exec(
         select(Round)
-        .where(col(Round.result).is_not(None), col(Round.created_at) >= since)
+        .where(
+            col(Round.result).is_not(None),
+            col(Round.created_at) >= since,
+            cast(col(Round.result), String).contains(f'"{candidate_id}"'),
+        )
         .order_by(col(Round.id))
     ).all()
     out = []

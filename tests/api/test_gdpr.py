@@ -31,6 +31,7 @@ from api.audit import verify
 from api.cli import main
 from api.db import open_session
 from api.gdpr import UNTOUCHED, base_type, candidate_links, free_text_columns
+from api.gdpr.erasure import without_candidates
 from api.models.audit import AuditRecord
 from api.models.candidates import Candidate
 from api.models.gdpr import Erasure, ErasureNotice
@@ -477,3 +478,23 @@ def test_retention_run_erases_closed_candidates_only(
     # A longer period set on the command line spares them all.
     assert main(["retention", "run", "--days", "3000", "--dry-run"]) == 0
     assert capsys.readouterr().out.startswith("0 candidate(s) due")
+
+
+def test_stored_json_loses_only_the_erased_entries() -> None:
+    result = {
+        "metrics": {"candidates": 12, "placed": 1},
+        "unassigned": [{"candidate": "12", "reason": "x"}, {"candidate": "120", "reason": "y"}],
+        "reserves": {"7": [{"candidate": "12", "score": 0.5}, {"candidate": "3"}]},
+        "ids": [12, 1, True],
+        "duplicates": [{"row": 1, "candidate_id": 12}],
+    }
+    scrubbed, found = without_candidates(result, {12, 1})
+    assert found == {12, 1}
+    assert scrubbed == {
+        "metrics": {"candidates": 12, "placed": 1},  # counts are not ids
+        "unassigned": [{"candidate": "120", "reason": "y"}],
+        "reserves": {"7": [{"candidate": "3"}]},
+        "ids": [None, None, True],
+        "duplicates": [],
+    }
+    assert without_candidates(result, {99}) == (result, set())
