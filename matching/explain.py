@@ -111,13 +111,14 @@ class _Required:
         key = np.repeat(upos.astype(np.int64), sizes) * n_s + skill
         found = find_sorted(ex.row * n_s + ex.skill, key)
         hit = found >= 0
-        level = np.where(hit, ex.level[found], 0.0)
-        code = np.where(hit, ex.relation[found], -1)
-        source = np.where(hit, ex.source[found], -1)
+        # not found (-1) picks the appended default; ``ex`` may be empty (skill-less users)
+        level = np.append(ex.level, 0.0)[found]
+        code = np.append(ex.relation, np.int8(-1))[found]
+        source = np.append(ex.source, -1)[found]
         claimed = model.claimed
         c_key = np.repeat(np.arange(claimed.shape[0], dtype=np.int64), np.diff(claimed.indptr))
         c_found = find_sorted(c_key * n_s + claimed.indices, np.repeat(cand, sizes) * n_s + skill)
-        claimed_level = np.where(c_found >= 0, claimed.data[c_found], 0.0)
+        claimed_level = np.append(claimed.data, 0.0)[c_found]
         return cls(
             start=np.concatenate([[0], np.cumsum(sizes)]).tolist(),
             skill=skill.tolist(),

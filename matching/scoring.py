@@ -145,7 +145,8 @@ class SkillModel:
         if not provenance:
             order = np.argsort(key, kind="stable")
             key_sorted = key[order]
-            first = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
+            # a block without any skill has no key, hence no group (not one empty group)
+            first = np.flatnonzero(np.r_[len(key) > 0, key_sorted[1:] != key_sorted[:-1]])
             best = np.maximum.reduceat(level[order], first) if len(key) else level
             k = key_sorted[first]
             return Expanded(
@@ -186,7 +187,7 @@ class SkillModel:
         offsets = concat_ranges(starts, sizes)
         key = np.repeat(row.astype(np.int64), sizes) * len(self.skills) + matrix.indices[offsets]
         found = find_sorted(ex.row * len(self.skills) + ex.skill, key)
-        level = np.where(found >= 0, ex.level[found], 0.0)
+        level = np.append(ex.level, 0.0)[found]  # not found (-1): the appended 0
         pair = np.repeat(np.arange(len(row)), sizes)
         sums = np.bincount(pair, weights=matrix.data[offsets] * level, minlength=len(row))
         return sums.astype(np.float64, copy=False)

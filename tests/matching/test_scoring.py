@@ -146,3 +146,28 @@ def test_relation_names_are_documented() -> None:
         "related_optional",
     }
     assert S("s01").startswith("http://data.europa.eu/esco/skill/")
+
+
+def test_skill_less_candidate_block(taxonomy: Taxonomy) -> None:
+    """Regression: ``expand`` on a block whose candidates hold no skill at all (no claimed
+    skill, no past occupation) raised ``IndexError`` (an empty key array given one group)."""
+    cands = [candidate("c0", ["s01"]), candidate("c1", []), candidate("c2", [])]
+    f = Features.build(cands, [opening("v", ["s01"])])
+    m = SkillModel.build(f, taxonomy, Weights())
+    block = np.array([1, 2])
+    for provenance in (False, True):
+        ex = m.expand(block, provenance=provenance)
+        assert ex.row.size == ex.skill.size == ex.level.size == 0
+        assert m.effective(ex, len(block)).nnz == 0
+        zeros = np.zeros(2, dtype=np.intp)
+        assert m.pair_coverage(ex, m.essential, np.arange(2), zeros).tolist() == [0.0, 0.0]
+    # and a round whose candidates all lack skills runs (nobody shortlisted on skills) ...
+    result = run_round(cands[1:], [opening("v", ["s01"])], Policy(), taxonomy=taxonomy)
+    assert not result.assignments
+    # ... also when staff locked one of them: its explanation lists the skill as missing
+    policy = Policy(locks=(("c1", "v"),))
+    result = run_round(cands[1:], [opening("v", ["s01"])], policy, taxonomy=taxonomy)
+    [placed] = result.assignments
+    assert (placed.candidate, placed.opening) == ("c1", "v")
+    assert dict(placed.explanation.terms)["essential_skills"] == 0.0
+    assert [ref.uri for ref in placed.explanation.missing_essential] == [S("s01")]
