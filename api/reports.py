@@ -3,7 +3,8 @@
 Rows are read here and handed as plain values to ``matching.report``, which computes every
 figure. What each report counts:
 
-* **round**: the funnel of the round's placements (its published pairs); the fill rate, places
+* **round**: the funnel of the round's placements (its published pairs): per stage, the
+  placements there now, and those that reached it (from their stage history); the fill rate, places
   filled over places offered, from the round's stored metrics; the score distribution,
   essential-skill coverage and training needs over the round's assignments; group rates over
   the round's candidates (assigned, unassigned, and any an override put on a place, as the
@@ -34,6 +35,7 @@ from api.errors import ConflictError, NotFoundError
 from api.models.candidates import Candidate
 from api.models.openings import Opening
 from api.models.organisations import Organisation
+from api.models.pipeline import StageEvent
 from api.models.placements import STAGES, Placement
 from api.models.reports import (
     BinPublic,
@@ -53,6 +55,7 @@ from matching.report import (
     fill,
     funnel,
     group_report,
+    reached,
     reviewer_rates,
     score_histogram,
     training_needs,
@@ -71,6 +74,8 @@ __all__ = [
     "stored_price_of_fairness",
 ]
 
+#: The pipeline stages in order, without ``closed`` (which ends a placement at any stage).
+PROGRESSION = tuple(stage for stage in STAGES if stage != "closed")
 #: Stages at which a candidate counts as placed.
 PLACED_STAGES = frozenset(STAGES[STAGES.index("placed") : STAGES.index("closed")])
 DIMENSIONS = ("gender", "origin", "agency")
@@ -128,6 +133,7 @@ def round_report(session: Session, round_id: int) -> ReportPublic:
         round_id=round_id,
         source=found,
         stages=[(stage, reason) for _c, stage, reason in placements],
+        furthest=_furthest_stages(session, round_id),
         fill_figures=_fill(places_total, filled),
         pairs=[pair_facts(score, explanation) for _c, score, explanation in assignments],
         members=members,
@@ -178,6 +184,7 @@ def programme_report(session: Session) -> ReportPublic:
         round_id=None,
         source=latest,
         stages=[(stage, reason) for _c, _o, stage, reason, *_ in placements],
+        furthest=_furthest_stages(session, None),
         fill_figures=_fill(
             sum(capacity for _o, capacity in capacities),
             sum(min(open_per_opening[o], capacity) for o, capacity in capacities),
@@ -200,6 +207,7 @@ def _report(
     round_id: int | None,
     source: Round | None,
     stages: Sequence[tuple[str, str | None]],
+    furthest: Iterable[str],
     fill_figures: FillPublic,
     pairs: Sequence[PairFacts],
     members: Sequence[Member],
@@ -219,7 +227,12 @@ def _report(
         scope=scope,
         round_id=round_id,
         source_round_id=source.id if source else None,
-        funnel=FunnelPublic.model_validate(funnel(stages, stages=STAGES)),
+        funnel=FunnelPublic.model_validate(
+            {
+                **_attrs(funnel(stages, stages=STAGES)),
+                "reached": reached(furthest, stages=PROGRESSION),
+            }
+        ),
         fill=fill_figures,
         pairs=len(pairs),
         mean_score=sum(scores) / len(scores) if scores else None,
@@ -236,6 +249,28 @@ def _report(
 def _attrs(figures: Any) -> dict[str, Any]:
     """A report record's fields (nested records as themselves: pydantic reads attributes)."""
     return {name: getattr(figures, name) for name in figures.__slots__}
+
+
+def _furthest_stages(session: Session, round_id: int | None) -> list[str]:
+    """The furthest stage each placement (of the round, or all) reached: its stage, or for a
+    closed one the last stage its history shows it at (``shortlisted`` without history)."""
+    rank = {stage: i for i, stage in enumerate(PROGRESSION)}
+    placement_ids = select(col(Placement.id))
+    if round_id is not None:
+        placement_ids = placement_ids.where(col(Placement.round_id) == round_id)
+    furthest: dict[int, int] = {}
+    for placement_id, stage in session.execute(
+        select(Placement.id, Placement.stage).where(col(Placement.id).in_(placement_ids))
+    ):
+        furthest[placement_id] = rank.get(stage, 0)
+    for placement_id, source, target in session.execute(
+        select(StageEvent.placement_id, StageEvent.from_stage, StageEvent.to_stage).where(
+            col(StageEvent.placement_id).in_(placement_ids)
+        )
+    ):
+        best = max(rank.get(source, 0), rank.get(target, 0))
+        furthest[placement_id] = max(furthest.get(placement_id, 0), best)
+    return [PROGRESSION[i] for i in furthest.values()]
 
 
 def _fill(places_total: object, places_filled: object) -> FillPublic:
@@ -360,6 +395,8 @@ def _csv_rows(r: ReportPublic) -> Iterable[tuple[object, ...]]:
     yield ("funnel", "", "", "total", "count", r.funnel.total)
     for s in r.funnel.stages:
         yield ("funnel", "", "", s.stage, "count", s.count)
+    for s in r.funnel.reached:
+        yield ("funnel_reached", "", "", s.stage, "count", s.count)
     for c in r.funnel.closed_by_reason:
         yield ("closed_by_reason", "", "", c.reason, "count", c.count)
     for name in ("places_total", "places_filled", "fill_rate"):

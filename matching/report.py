@@ -4,6 +4,8 @@ Each function takes what a report shows one figure of and returns a frozen recor
 
 * ``funnel``: placements per pipeline stage (every stage listed, in order) and the closed ones
   per close reason;
+* ``reached``: placements that reached each stage (whose furthest stage is it or a later one:
+  the bars of a funnel picture);
 * ``fill``: places filled over places offered;
 * ``score_histogram``: scores in the fixed bins ``SCORE_BINS`` (width 0.1 over [0, 1]; a score
   of exactly 1.0 falls in the last bin; scores above 1.0 — possible with term weights summing
@@ -43,6 +45,7 @@ __all__ = [
     "fill",
     "funnel",
     "group_report",
+    "reached",
     "reviewer_rates",
     "score_histogram",
     "training_needs",
@@ -156,6 +159,23 @@ def funnel(
         stages=tuple(StageCount(s, per_stage[s]) for s in stages),
         closed_by_reason=tuple(ReasonCount(r, n) for r, n in sorted(reasons.items())),
     )
+
+
+def reached(furthest: Iterable[str], *, stages: Sequence[str]) -> tuple[StageCount, ...]:
+    """Per stage of ``stages`` (in pipeline order), how many of the ``furthest`` stages (one
+    per placement) are it or a later one."""
+    index = {stage: i for i, stage in enumerate(stages)}
+    at: Counter[int] = Counter()
+    for stage in furthest:
+        if stage not in index:
+            raise ValueError(f"unknown pipeline stage {stage!r}; expected one of {stages}")
+        at[index[stage]] += 1
+    counts = [0] * len(stages)
+    running = 0
+    for i in reversed(range(len(stages))):
+        running += at[i]
+        counts[i] = running
+    return tuple(StageCount(stage, n) for stage, n in zip(stages, counts, strict=True))
 
 
 def fill(*, places_total: int, places_filled: int) -> Fill:

@@ -47,10 +47,12 @@ class ReasonCountPublic(_Figures):
 
 
 class FunnelPublic(_Figures):
-    """Placements per pipeline stage (every stage, in order) and the closed ones per reason."""
+    """Placements per pipeline stage now (every stage, in order), the closed ones per reason,
+    and per stage (``closed`` aside) those that reached it or a later one (the funnel)."""
 
     total: int
     stages: list[StageCountPublic] = PydanticField(max_length=16)
+    reached: list[StageCountPublic] = PydanticField(max_length=16)
     closed_by_reason: list[ReasonCountPublic] = PydanticField(max_length=16)
 
 

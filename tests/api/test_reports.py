@@ -20,6 +20,7 @@ from api.db import open_session
 from api.models.candidates import Candidate
 from api.models.openings import Opening
 from api.models.organisations import Organisation
+from api.models.pipeline import StageEvent
 from api.models.placements import STAGES, Placement
 from api.models.review import Decision
 from api.models.rounds import Round, RoundAssignment
@@ -151,18 +152,34 @@ def programme(client: TestClient, world: World, engine: Engine) -> Programme:
             ("m1", op1, "closed", "declined"),
             ("m2", op2, "closed", "withdrew"),
         ]
+        placements: dict[str, Placement] = {}
         for name, opening, stage, reason in published:
-            session.add(
-                Placement(
-                    round_id=done.id,
-                    candidate_id=ids[name],
-                    opening_id=opening,
-                    employer_id=employer,
-                    score=SCORES[assigned.index(name)],
-                    stage=stage,
-                    close_reason=reason,
-                )
+            placements[name] = Placement(
+                round_id=done.id,
+                candidate_id=ids[name],
+                opening_id=opening,
+                employer_id=employer,
+                score=SCORES[assigned.index(name)],
+                stage=stage,
+                close_reason=reason,
             )
+        session.add_all(placements.values())
+        session.flush()
+        # Histories: f1 went to interview; m0 to interview, offer, then placed; m1 to
+        # interview, then declined; m2 withdrew at once (f0 has none).
+        history = [
+            ("f1", "shortlisted", "interview"),
+            ("m0", "shortlisted", "interview"),
+            ("m0", "interview", "offer"),
+            ("m0", "offer", "placed"),
+            ("m1", "shortlisted", "interview"),
+            ("m1", "interview", "closed"),
+            ("m2", "shortlisted", "closed"),
+        ]
+        for name, source, target in history:
+            placement_id = placements[name].id
+            assert placement_id is not None
+            session.add(StageEvent(placement_id=placement_id, from_stage=source, to_stage=target))
         # Staff: 4 decisions on the done round, 2 of them overrides; admin: a lock there and
         # an override on the other round.
         users = {
@@ -239,6 +256,19 @@ def test_round_report_figures(client: TestClient, world: World, programme: Progr
         "closed": 2,
     }
     assert report["funnel"]["total"] == 5
+    # Reached: all 5 were shortlisted; f1, m0, m1 reached interview; m0 offer → placed.
+    reached = {s["stage"]: s["count"] for s in report["funnel"]["reached"]}
+    assert reached == {
+        "shortlisted": 5,
+        "interview": 3,
+        "offer": 1,
+        "training": 1,
+        "visa": 1,
+        "departed": 1,
+        "placed": 1,
+        "returned": 0,
+        "reintegrated": 0,
+    }
     assert report["funnel"]["closed_by_reason"] == [
         {"reason": "declined", "count": 1},
         {"reason": "withdrew", "count": 1},
@@ -308,6 +338,7 @@ def test_programme_report_figures(client: TestClient, world: World, programme: P
     report = response.json()
     assert (report["scope"], report["round_id"]) == ("programme", None)
     assert report["funnel"]["total"] == 5
+    assert [s["count"] for s in report["funnel"]["reached"]] == [5, 3, 1, 1, 1, 1, 1, 0, 0]
     # Open placements per opening: Welder 3 (f0, f1, m0; m1 closed) of 3; Fitter 0 of 2.
     assert report["fill"] == {"places_total": 5, "places_filled": 3, "fill_rate": 0.6}
     # The placements' scores: f0 0.05, f1 0.15, m0 0.5, m1 0.72, m2 0.9.
@@ -391,6 +422,10 @@ def test_csv_holds_the_json_figures(client: TestClient, world: World, programme:
     }
     expected |= {
         ("funnel", "", "", s["stage"], "count"): str(s["count"]) for s in report["funnel"]["stages"]
+    }
+    expected |= {
+        ("funnel_reached", "", "", s["stage"], "count"): str(s["count"])
+        for s in report["funnel"]["reached"]
     }
     expected |= {
         ("closed_by_reason", "", "", c["reason"], "count"): str(c["count"])

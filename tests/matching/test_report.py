@@ -12,6 +12,7 @@ from matching.report import (
     fill,
     funnel,
     group_report,
+    reached,
     reviewer_rates,
     score_histogram,
     training_needs,
@@ -42,6 +43,20 @@ def test_funnel_lists_every_stage_in_order_and_closed_reasons() -> None:
 def test_funnel_refuses_an_unknown_stage() -> None:
     with pytest.raises(ValueError, match="hired"):
         funnel([("hired", None)], stages=("shortlisted",))
+
+
+def test_reached_counts_every_stage_at_or_before_the_furthest() -> None:
+    stages = ("shortlisted", "interview", "offer", "placed")
+    result = reached(["shortlisted", "offer", "interview", "offer", "placed"], stages=stages)
+    assert [(s.stage, s.count) for s in result] == [
+        ("shortlisted", 5),
+        ("interview", 4),
+        ("offer", 3),
+        ("placed", 1),
+    ]
+    assert [s.count for s in reached([], stages=stages)] == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="closed"):
+        reached(["closed"], stages=stages)
 
 
 def test_fill_rate() -> None:
