@@ -4,6 +4,8 @@ employer, each reveal recorded and audited, and a withdrawal blocks the next rev
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,8 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import col, func, select
 
 from api import audit
+from api.auth import authenticate
+from api.consent import withdraw
 from api.db import open_session
 from api.models.audit import AuditRecord
+from api.models.candidates import Candidate
 from api.models.consent import Consent, IdentityReveal
 from api.pseudonyms import pseudonym
 from tests.api._placements import NAMES, Programme, make_programme
@@ -229,4 +234,28 @@ def test_no_identity_for_a_closed_placement(
     )
     assert closed.status_code == 200
     assert _reveal(client, world.employer_e, placement_e).status_code == 409
+    assert _count(engine, IdentityReveal) == 0
+
+
+def test_a_reveal_waiting_on_a_withdrawal_is_refused(
+    client: TestClient, world: World, engine: Engine, programme: Programme
+) -> None:
+    """A reveal that starts while a withdrawal is being written waits for it, then is refused
+    (the consent row is locked by both; without the lock, PostgreSQL would show the identity
+    under the consent being withdrawn)."""
+    placement = programme.placements[0]
+    candidate_id = programme.candidates[0]
+    consent = _grant(client, world.agency_a, candidate_id).json()
+    with open_session(engine, mode="write") as session:
+        principal = authenticate(session, world.agency_a)
+        candidate = session.get(Candidate, candidate_id)
+        assert principal is not None and candidate is not None
+        withdraw(session, candidate=candidate, consent_id=consent["id"], actor=principal)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_reveal, client, world.employer_e, placement)
+            time.sleep(0.5)
+            assert not pending.done()  # waiting for the withdrawal's transaction
+            session.commit()
+            response = pending.result(timeout=30)
+    assert response.status_code == 403
     assert _count(engine, IdentityReveal) == 0
