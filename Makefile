@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench clean chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,16 @@ lint: $(DEVSTAMP)
 typecheck: $(DEVSTAMP)
 	$(VENV)/bin/mypy
 
-test: $(DEVSTAMP)
+# The browser tests (tests/api/test_ui_browser.py) drive Debian's Chromium: installed through
+# apt when missing (as root, as CI runs); elsewhere they skip, saying so.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium missing: run 'apt-get install chromium' as root, or the browser tests skip"; fi; \
+	fi
+
+test: $(DEVSTAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest

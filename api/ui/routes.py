@@ -268,10 +268,11 @@ async def signin(
     engine = request.app.state.engine
     with open_session(engine, mode="read") as session:
         principal = authenticate(session, token.strip())
+    again = "/ui/signin?" + urlencode({"next": _safe_next(next_page)})
     if principal is None:
-        return _redirect(request, "/ui/signin", "error", t("signin.bad_token"))
+        return _redirect(request, again, "error", t("signin.bad_token"))
     if principal.access_role not in ("staff", "admin"):
-        return _redirect(request, "/ui/signin", "error", t("signin.not_staff"))
+        return _redirect(request, again, "error", t("signin.not_staff"))
     response = RedirectResponse(_safe_next(next_page), status_code=303)
     # A new session (new CSRF token) on sign-in: nothing from before carries over.
     write_session(request, response, UiSession.new(hash_token(token.strip())))

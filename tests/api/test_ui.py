@@ -162,7 +162,7 @@ def test_sign_in_sets_a_signed_httponly_lax_cookie(client: TestClient, world: Wo
 @pytest.mark.parametrize("who", ["agency_a", "employer_e"])
 def test_tenants_cannot_sign_in(client: TestClient, world: World, who: str) -> None:
     response = sign_in(client, getattr(world, who))
-    assert response.headers["location"] == "/ui/signin"
+    assert response.headers["location"] == "/ui/signin?next=%2Fui%2Fdashboard"
     page = client.get("/ui/signin")
     assert "not a programme staff token" in flash(page.text)
     assert client.get("/ui/dashboard", follow_redirects=False).status_code == 303
