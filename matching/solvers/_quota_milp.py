@@ -7,17 +7,25 @@ duals ``y >= 0`` of the working set:
 1. Start from the locked edges, each candidate's best few edges and each opening's best
    ``2 * capacity`` edges (by score).
 2. Solve the working-set LP relaxation; with its duals every edge gets the reduced cost
-   ``d = score - A^T y``, and ``U = b @ y + sum_locked d + sum_{working, unlocked} max(0, d)``
-   bounds the full LP (so the full MILP) from above *whatever* the edges outside the set, as
-   long as their ``d <= 0``. Edges with ``d > 0`` join the set; repeat until none.
-3. Solve the MILP (HiGHS, ``mip_rel_gap=0``, presolve off: its presolve spends minutes on
-   these assignment-shaped models and removes nothing) on a *neighbourhood* of the LP
-   optimum: edges with ``d > delta`` fixed to 1, edges with ``d < -delta`` fixed to 0, the
-   rest free (``delta`` starts at 1 % of the largest |score|). Any solution that breaks a
-   fixing scores at most ``U - |d_e|``, so with incumbent ``z`` the neighbourhood is provably
-   complete once ``delta >= U - z``; otherwise it is widened to ``delta = U - z`` and solved
-   again. The result is optimal for the whole graph up to HiGHS's tolerances (1e-6 absolute
-   on the objective).
+   ``d = score - A^T y``, and ``U = b @ y + sum_locked d + sum_{unlocked} max(0, d)`` (over
+   *every* edge) bounds the full LP, so the full MILP, from above. Edges with ``d > 0`` join
+   the set; repeat until they would add at most ``_STALL`` (relative) to ``U``: degenerate
+   LPs otherwise admit a handful of columns per solve without moving the objective.
+3. Incumbent ``z``: the LP optimum with its few fractional edges decided by a small MILP over
+   them and the edges near them (sharing a candidate, opening, employer or opening quota row,
+   in the LP solution or with ``|d|`` within 1 % of the largest |score|); the other edges keep
+   their LP values (a RENS-like heuristic).
+4. Proof: any solution that breaks a fixing "``d > delta`` chosen, ``d < -delta`` not chosen"
+   scores at most ``U - delta``. With ``delta = U - z`` the MILP over the free edges
+   (``|d| <= delta``) covers every better solution; it is solved by HiGHS (``mip_rel_gap=0``,
+   presolve off: its presolve spends minutes on these assignment-shaped models and removes
+   nothing; rows no choice can break dropped) with ``z`` as cutoff (``objective_bound``), so
+   it searches only for better solutions and needs no primal heuristics: with the cuts at
+   its root the bound usually closes at once. A better solution found there is optimal for
+   the whole graph (its neighbourhood contains the smaller one it needs). Without an
+   incumbent the neighbourhood starts at ``delta`` = 1 % of the largest |score| and is
+   widened to ``U - z`` once a solution is known. The result is optimal for the whole graph up
+   to HiGHS's tolerances (1e-6 absolute on the objective).
 
 If the working-set LP is infeasible (locks that only outside edges can balance) the whole
 graph is taken at once; an empty neighbourhood is widened until it covers every edge.
@@ -26,6 +34,7 @@ graph is taken at once; an empty neighbourhood is widened until it covers every 
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +54,12 @@ _PER_PLACE = 2
 # Noise tolerated on reduced costs and bounds, relative to the largest |score| (HiGHS works to
 # 1e-7 on duals and 1e-6 on the MILP objective).
 _TOLERANCE = 1e-6
+# Column generation stops once the edges still pricing in add at most this much (relative to
+# the largest |score|) to the upper bound: degenerate LPs otherwise admit a handful of columns
+# per solve without moving the objective. The bound stays valid (it counts every edge).
+_STALL = 1e-3
+# LP values within this of 0 or 1 count as integral.
+_INTEGRAL = 1e-6
 
 MilpOutcome = tuple[npt.NDArray[np.int64], bool, float]
 
@@ -65,7 +80,8 @@ def solve_01(
     if n == 0:
         return np.empty(0, dtype=np.int64), True, 0.0
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    tol = _TOLERANCE * max(1.0, float(np.abs(graph.score).max()))
+    scale = max(1.0, float(np.abs(graph.score).max()))
+    tol = _TOLERANCE * scale
     columns = sp.csc_array(a_le)
     work = _initial_working_set(graph)
     while True:  # 1-2: column generation on the LP relaxation
@@ -87,23 +103,32 @@ def solve_01(
         y = np.maximum(-np.asarray(lp.ineqlin.marginals), 0.0)
         reduced = graph.score - columns.T @ y
         entering = ~work & (reduced > tol)
-        if not entering.any():
+        if float(reduced[entering].sum()) <= _STALL * scale:
             break
         work |= entering
-    free = work & ~graph.locked
+    free = ~graph.locked
     upper = (
         float(b_le @ y)
         + float(reduced[graph.locked].sum())
         + float(np.maximum(reduced[free], 0.0).sum())
     )
-    # 3: MILP on a neighbourhood of the LP optimum, widened until the bound proves it.
+    x_lp = np.zeros(n)
+    x_lp[idx] = lp.x
+    # 3: an incumbent: the LP optimum with its fractional edges rounded by a small MILP.
+    best = _round(
+        graph, columns, b_le, x_lp, reduced, near=_NEIGHBOURHOOD * scale, deadline=deadline
+    )
+    # 4: MILP on a neighbourhood of the LP optimum wide enough for the bound to prove the
+    # incumbent, looking only for better solutions (HiGHS cutoff); widened if it finds one.
     spread = float(np.abs(reduced).max())
-    delta = _NEIGHBOURHOOD * max(1.0, float(np.abs(graph.score).max()))
-    best: npt.NDArray[np.int64] | None = None
+    delta = _NEIGHBOURHOOD * scale
+    if best is not None:
+        delta = max(tol, upper - float(graph.score[best].sum()) - tol)
     while True:
         ones = graph.locked | (free & (reduced > delta))
         keep = np.flatnonzero(~ones & (reduced >= -delta))
-        found = _milp(graph, columns, b_le, keep, ones=ones, deadline=deadline)
+        beat = None if best is None else float(graph.score[best].sum()) + tol
+        found = _milp(graph, columns, b_le, keep, ones=ones, deadline=deadline, beat=beat)
         finished = found is not None and found[1]
         if found is not None and found[0] is not None:
             chosen = np.union1d(keep[found[0]], np.flatnonzero(ones)).astype(np.int64)
@@ -127,6 +152,45 @@ def solve_01(
         delta = margin
 
 
+def _round(
+    graph: AssignmentGraph,
+    columns: sp.csc_array,
+    b_le: npt.NDArray[np.float64],
+    x_lp: npt.NDArray[np.float64],
+    reduced: npt.NDArray[np.float64],
+    *,
+    near: float,
+    deadline: float | None,
+) -> npt.NDArray[np.int64] | None:
+    """A good solution near the LP optimum ``x_lp`` (None if none is found this way).
+
+    The LP optimum is integral but for a few edges. The fractional edges are decided by a
+    MILP together with the edges sharing a row with them (candidate, opening, and quota rows of
+    at most a tenth of the edges: an employer's or an opening's), restricted to those in the LP
+    solution or with ``|reduced| <= near``, and the edges at 1 of the candidates involved; every
+    other edge keeps its LP value (a RENS-like neighbourhood).
+    """
+    at_one = graph.locked | (x_lp > 1.0 - _INTEGRAL)
+    fractional = ~at_one & (x_lp > _INTEGRAL)
+    if not fractional.any():
+        return np.flatnonzero(at_one).astype(np.int64)
+    rows = np.unique(sp.csc_array(columns[:, np.flatnonzero(fractional)]).indices)
+    support = np.diff(sp.csr_array(columns).indptr)
+    rows = rows[support[rows] <= max(50, graph.n_edges // 10)]
+    area = np.zeros(graph.n_edges, dtype=np.bool_)
+    area[sp.csr_array(columns[rows, :]).indices] = True
+    free = fractional | (area & ~graph.locked & ((x_lp > _INTEGRAL) | (np.abs(reduced) <= near)))
+    involved = np.zeros(graph.n_candidates, dtype=np.bool_)
+    involved[graph.cand[free]] = True
+    free |= at_one & ~graph.locked & involved[graph.cand]
+    ones = at_one & ~free
+    keep = np.flatnonzero(free)
+    found = _milp(graph, columns, b_le, keep, ones=ones, deadline=deadline, beat=None)
+    if found is None or found[0] is None:
+        return None
+    return np.union1d(keep[found[0]], np.flatnonzero(ones)).astype(np.int64)
+
+
 def _milp(
     graph: AssignmentGraph,
     columns: sp.csc_array,
@@ -135,33 +199,60 @@ def _milp(
     *,
     ones: npt.NDArray[np.bool_],
     deadline: float | None,
+    beat: float | None,
 ) -> tuple[npt.NDArray[np.intp] | None, bool] | None:
-    """Solve over columns ``idx`` with the ``ones`` edges fixed to 1 (moved to the right side).
+    """Solve over columns ``idx`` with the ``ones`` edges fixed to 1 (moved to the right side)
+    and the other edges fixed to 0; with ``beat``, only solutions of total score > ``beat``
+    are sought (HiGHS ``objective_bound``: it prunes with it as if it were an incumbent).
 
-    Returns (chosen positions in ``idx`` or None if infeasible, proven) or None when the time
-    limit passed first without a solution.
+    Returns (chosen positions in ``idx`` or None if there is none, proven) or None when the
+    time limit passed first without a solution.
     """
     rhs = b_le - columns[:, np.flatnonzero(ones)] @ np.ones(int(ones.sum()))
+    fixed = float(graph.score[ones].sum())
     if idx.size == 0:
-        feasible = bool(np.all(rhs >= -1e-9))
+        feasible = bool(np.all(rhs >= -1e-9)) and (beat is None or fixed > beat)
+        return (np.empty(0, dtype=np.intp) if feasible else None), True
+    # A cheap presolve (HiGHS's own is far too slow here, see the module doc): columns that
+    # cannot be 1 (their row would break whatever the others do; most often a place or a
+    # candidate already taken by a fixed edge) are dropped, then rows no choice can break.
+    a, live = sp.csr_array(columns[:, idx]), np.arange(idx.size)
+    while True:
+        low = a.minimum(0.0) @ np.ones(live.size)
+        if np.any(low > rhs + 1e-9):
+            return None, True
+        nz = a.tocoo()
+        dead = low[nz.row] - np.minimum(nz.data, 0.0) + nz.data > rhs[nz.row] + 1e-9
+        if not dead.any():
+            break
+        alive = np.ones(live.size, dtype=np.bool_)
+        alive[nz.col[dead]] = False
+        a, live = sp.csr_array(a[:, alive]), live[alive]
+    binding = a.maximum(0.0) @ np.ones(live.size) > rhs + 1e-9
+    if live.size == 0:
+        feasible = beat is None or fixed > beat
         return (np.empty(0, dtype=np.intp) if feasible else None), True
     options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False}
     if deadline is not None:
         options["time_limit"] = max(1.0, deadline - time.monotonic())
-    result = milp(
-        -graph.score[idx],
-        integrality=np.ones(idx.size, dtype=np.int8),
-        bounds=Bounds(0.0, 1.0),
-        constraints=LinearConstraint(sp.csr_array(columns[:, idx]), -np.inf, rhs),
-        options=options,
-    )
+    if beat is not None:
+        options["objective_bound"] = fixed - beat  # minimising -score over ``idx``
+    with warnings.catch_warnings():  # scipy passes objective_bound to HiGHS, with a warning
+        warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+        result = milp(
+            -graph.score[idx[live]],
+            integrality=np.ones(live.size, dtype=np.int8),
+            bounds=Bounds(0.0, 1.0),
+            constraints=LinearConstraint(a[binding], -np.inf, rhs[binding]),
+            options=options,
+        )
     if result.status == 2:
         return None, True
     if result.x is None:
         if result.status == 1:
             return None
         raise MatchingError(f"HiGHS failed on the quota MILP: {result.message}")
-    return np.flatnonzero(np.asarray(result.x) > 0.5), result.status == 0
+    return live[np.asarray(result.x) > 0.5], result.status == 0
 
 
 def _initial_working_set(graph: AssignmentGraph) -> npt.NDArray[np.bool_]:
