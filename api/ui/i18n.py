@@ -91,6 +91,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No placement yet: placements open when staff publish a round.",
         "Aucun placement : ils s'ouvrent quand le personnel publie un tour.",
     ),
+    "dash.funnel_help": (
+        "Placements that reached each stage (or a later one).",
+        "Placements ayant atteint chaque étape (ou une suivante).",
+    ),
+    "dash.now": ("At each stage now", "À chaque étape aujourd'hui"),
     "dash.closed": ("Closed, by reason", "Clôturés, par motif"),
     "dash.open_places": ("Open places", "Places ouvertes"),
     "dash.open_by_country": ("Open places by country", "Places ouvertes par pays"),

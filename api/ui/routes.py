@@ -43,7 +43,7 @@ from api.errors import (
 from api.models.curation import CurationItem, CurationStatus
 from api.models.review import REASON_CODES, Decision, DecisionAction
 from api.models.rounds import Round
-from api.reports import programme_report, report_csv, round_report
+from api.reports import programme_report, relabelled, report_csv, round_report
 from api.routes._esco import EscoDep, set_esco
 from api.ui import charts, views
 from api.ui.i18n import LANG_COOKIE, LANGS, Lang, Translator, pick_language
@@ -295,13 +295,15 @@ def signout(request: Request, _principal: StaffForm) -> Response:
 def dashboard_page(request: Request, principal: Staff, session: SessionDep) -> Response:
     t = Translator(_lang(request))
     data = views.dashboard(session, _taxonomy(request), t.lang)
-    stages = [(t(f"stage.{s.stage}"), s.count) for s in data.funnel.stages]
+    funnel = programme_report(session).funnel
+    reached = [(t(f"stage.{s.stage}"), s.count) for s in funnel.reached]
     return render(
         request,
         "dashboard.html",
         principal=principal,
         data=data,
-        funnel_svg=charts.funnel(stages, title=t("dash.funnel")) if data.funnel.total else None,
+        funnel=funnel,
+        funnel_svg=charts.funnel(reached, title=t("dash.funnel")) if funnel.total else None,
         country_svg=charts.hbars(
             [charts.Bar(c, n) for c, n in data.open_by_country], title=t("dash.open_by_country")
         )
@@ -658,7 +660,7 @@ def reports_page(
     done = [r for r in views.rounds(session) if r.status == "done"]
     if not done:
         return render(request, "reports.html", principal=principal, report=None, done=done)
-    report = _report(session, round_id)
+    report = relabelled(_report(session, round_id), _taxonomy(request), lang=t.lang)
     scores = report.score_distribution
     histogram = (
         charts.histogram(

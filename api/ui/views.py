@@ -21,9 +21,8 @@ from api.models.candidates import Candidate, CandidateConcept
 from api.models.curation import CurationItem, CurationKind, CurationStatus
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
-from api.models.placements import STAGES, Placement
+from api.models.placements import Placement
 from api.models.rounds import Round, RoundAssignment
-from matching.report import Funnel, funnel
 from skills_taxonomy.normalizer import synonym_key
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -87,7 +86,6 @@ class OpenPlaces:
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
-    funnel: Funnel
     open_places: list[OpenPlaces]
     open_by_country: list[tuple[str, int]]
     rounds: list[RoundRow]
@@ -140,7 +138,7 @@ def rounds(session: Session) -> list[RoundRow]:
 
 
 def dashboard(session: Session, taxonomy: Taxonomy, lang: str) -> Dashboard:
-    stages = session.execute(select(Placement.stage, Placement.close_reason)).all()
+    """Open places and rounds (the funnel is the programme report's: ``api.reports``)."""
     taken = Counter(
         opening_id
         for (opening_id,) in session.execute(
@@ -166,7 +164,6 @@ def dashboard(session: Session, taxonomy: Taxonomy, lang: str) -> Dashboard:
         select(func.count()).select_from(CurationItem).where(col(CurationItem.status) == "open")
     ).one()
     return Dashboard(
-        funnel=funnel([(s, r) for s, r in stages], stages=STAGES),
         open_places=[r for r in open_places if r.places],
         open_by_country=sorted(by_country.items()),
         rounds=rounds(session),
