@@ -4,6 +4,8 @@ role's view of the placements, and the reserve offered to staff after a drop-out
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,11 +14,13 @@ from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from api import audit
+from api.auth import authenticate
 from api.db import open_session
 from api.models.audit import AuditRecord
-from api.models.pipeline import StageEvent
+from api.models.pipeline import StageEvent, StageMove
 from api.models.placements import Placement
 from api.models.rounds import Round
+from api.pipeline import move_stage
 from api.pseudonyms import pseudonym
 from api.round_store import store_result
 from tests.api._placements import Programme, make_programme
@@ -325,3 +329,25 @@ def test_store_result_keeps_the_reserve_lists(engine: Engine) -> None:
         stored = session.get(Round, round_id)
         assert stored is not None and stored.result is not None
         assert stored.result["reserves"] == reserves
+
+
+def test_a_move_waiting_on_another_sees_its_stage(
+    client: TestClient, world: World, engine: Engine, programme: Programme
+) -> None:
+    """Two moves of one placement at once: the second waits for the first, then is judged
+    against the stage the first wrote (without the row lock, PostgreSQL would let it move the
+    placement back)."""
+    placement_id = programme.placements[0]
+    with open_session(engine, mode="write") as session:
+        principal = authenticate(session, world.staff)
+        placement = session.get(Placement, placement_id)
+        assert principal is not None and placement is not None
+        move_stage(session, placement=placement, move=StageMove(to="offer"), actor=principal)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_move, client, placement_id, world.staff, "interview")
+            time.sleep(0.5)
+            assert not pending.done()  # waiting for the first move's transaction
+            session.commit()
+            response = pending.result(timeout=30)
+    assert response.status_code == 409
+    assert _stage(engine, placement_id) == ("offer", None)
