@@ -49,6 +49,7 @@ from api.pagination import paginate
 from api.pair_scores import score_pairs
 from api.settings import get_settings
 from matching.fairness import group_rates, lowest_impact_ratio
+from skills_taxonomy.taxonomy import Taxonomy
 
 __all__ = [
     "Pair",
@@ -131,9 +132,11 @@ def decide(
     reason: str,
     actor: Principal,
     new_candidate_id: int | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> Decision:
     """Record a decision on the proposed pair (``candidate_id``, ``opening_id``) of the round,
-    audited ``decision.<action>`` with the previous decision (the caller commits)."""
+    audited ``decision.<action>`` with the previous decision (the caller commits). An
+    override's new pair is scored and explained with ``taxonomy`` (default: the bundled one)."""
     problems = _check_decision(action, reason_code, reason, candidate_id, new_candidate_id)
     if problems:
         raise InvalidInputError(problems)
@@ -157,7 +160,9 @@ def decide(
                 [_problem("new_candidate_id", f"no candidate {new_candidate_id}", "not_found")]
             )
         policy = session.exec(select(Round.policy).where(col(Round.id) == round_id)).one()
-        scored = score_pairs(session, [(new_candidate_id, opening_id)], policy=policy)
+        scored = score_pairs(
+            session, [(new_candidate_id, opening_id)], policy=policy, taxonomy=taxonomy
+        )
         new_score, new_explanation = scored[(new_candidate_id, opening_id)]
     previous = latest_decisions(session, round_id, pairs=[(candidate_id, opening_id)]).get(
         (candidate_id, opening_id)

@@ -47,7 +47,11 @@ class ReviewState(BaseModel):
 
 @router.post("/{round_id}/decisions", status_code=201)
 def create_decision(
-    round_id: RoundId, body: DecisionCreate, principal: Staff, session: SessionDep
+    round_id: RoundId,
+    body: DecisionCreate,
+    principal: Staff,
+    session: SessionDep,
+    request: Request,
 ) -> DecisionPublic:
     """Accept, reject, lock or override (``new_candidate_id`` takes the place) a proposed
     pair, with a reason code and a reason; the latest decision on a pair wins."""
@@ -61,6 +65,7 @@ def create_decision(
         reason=body.reason,
         actor=principal,
         new_candidate_id=body.new_candidate_id,
+        taxonomy=_taxonomy(request),
     )
     answer = DecisionPublic.model_validate(decision, from_attributes=True)
     session.commit()
