@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import matching
 from api.esco_normaliser import bundled_normalizer
 from api.round_store import read_records
 from api.round_worker import result_json
@@ -23,7 +24,7 @@ from matching import run_round
 from matching.io import policy_from_dict
 from skills_taxonomy.taxonomy import Taxonomy
 
-__all__ = ["PairScore", "bundled_taxonomy", "score_pairs"]
+__all__ = ["PairScore", "bundled_taxonomy", "score_pairs", "score_records"]
 
 #: A pair's score and its explanation (``matching.Explanation`` as JSON).
 PairScore = tuple[float, dict[str, Any]]
@@ -53,6 +54,18 @@ def score_pairs(
         candidate_ids={c for c, _ in pairs},
         opening_ids={o for _, o in pairs},
     )
+    return score_records(candidates, openings, pairs, policy=policy, taxonomy=taxonomy)
+
+
+def score_records(
+    candidates: Sequence[matching.Candidate],
+    openings: Sequence[matching.Opening],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    policy: Mapping[str, Any],
+    taxonomy: Taxonomy | None = None,
+) -> dict[tuple[int, int], PairScore]:
+    """``score_pairs`` over records already read (no database: run it outside transactions)."""
     known_c = {c.id for c in candidates}
     known_o = {o.id for o in openings}
     locks = tuple(
@@ -62,9 +75,11 @@ def score_pairs(
         return {}
     base = policy_from_dict({k: v for k, v in policy.items() if k in _SCORING_KEYS})
     scoped = dataclasses.replace(base, mode="optimal", locks=locks, forbidden=(), quotas=())
+    wanted_c = {c for c, _ in locks}
+    wanted_o = {o for _, o in locks}
     result = run_round(
-        [c for c in candidates if c.id in {p[0] for p in locks}],
-        [o for o in openings if o.id in {p[1] for p in locks}],
+        [c for c in candidates if c.id in wanted_c],
+        [o for o in openings if o.id in wanted_o],
         scoped,
         taxonomy=taxonomy if taxonomy is not None else bundled_taxonomy(),
     )

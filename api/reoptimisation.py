@@ -33,7 +33,7 @@ from api.models._types import utc_now
 from api.models.openings import Opening
 from api.models.review import Decision, Move, ReoptimisationResult
 from api.models.rounds import Round, RoundAssignment
-from api.pair_scores import bundled_taxonomy, score_pairs
+from api.pair_scores import bundled_taxonomy, score_records
 from api.review import latest_decisions, load_done_round
 from api.round_store import read_records
 from matching._canonical import digest, jsonable
@@ -87,8 +87,8 @@ def reoptimise_round(
     new_policy = jsonable(policy)
     new_policy["locks"] = [list(p) for p in result.locks]
     new_policy["forbidden"] = [list(p) for p in result.forbidden]
+    explained = _explanations(inputs, result, new_policy, tax)
     with open_session(engine, mode="write") as session:
-        explained = _explanations(session, inputs, result, new_policy, tax)
         stored = _store(
             session,
             inputs,
@@ -112,7 +112,11 @@ def reoptimise_round(
                 "based_on": inputs.previous.output_hash,
                 "output_hash": stored.output_hash,
                 "policy_digest": digest(new_policy),
-                "decisions": sorted(d.id for d in inputs.decisions.values() if d.id),
+                # Decisions are only appended: the last id names the set in force.
+                "decisions": len(inputs.decisions),
+                "last_decision_id": max(
+                    (d.id or 0 for d in inputs.decisions.values()), default=None
+                ),
                 "placed": len(result.placements),
                 "kept": result.kept,
                 "moved": len(moves),
@@ -220,7 +224,6 @@ def _moves(result: Reoptimisation, decisions: Mapping[tuple[int, int], Decision]
 
 
 def _explanations(
-    session: Session,
     inputs: _Inputs,
     result: Reoptimisation,
     policy: dict[str, Any],
@@ -237,8 +240,8 @@ def _explanations(
             out[pair] = known[pair]
         else:
             fresh.append(pair)
-    for pair, (score, explanation) in score_pairs(
-        session, fresh, policy=policy, taxonomy=taxonomy
+    for pair, (score, explanation) in score_records(
+        inputs.candidates, inputs.openings, fresh, policy=policy, taxonomy=taxonomy
     ).items():
         out[pair] = (score, explanation)
     locked = {(int(p.candidate), int(p.opening)) for p in result.placements if p.locked}
