@@ -204,28 +204,15 @@ def _delete(session: Session, found: Footprint) -> None:
 
 def _scrub_curation(session: Session, texts: set[str]) -> dict[str, int]:
     """Queue items and synonyms made of the candidate's texts: kept (re-worded) while another
-    profile holds a text of the same folded key, else deleted."""
+    profile holds a text of the same folded key, else deleted. (Only the texts with an item
+    or a synonym are looked for in the profiles: most texts resolve and have none.)"""
     counts = {"deleted": 0, "reworded": 0}
-    if not texts:
-        return counts
     by_key: dict[str, set[str]] = defaultdict(set)
     for text in texts:
         key = synonym_key(text)
         if key:
             by_key[key[:500]].add(text)
     keys = sorted(by_key)
-    held: dict[str, str] = {}
-    for table in (CandidateConcept, OpeningConcept):
-        for start in range(0, len(keys), CHUNK):
-            # The same folded key, searched as the exact texts and their lower-case forms.
-            chunk = {
-                v for k in keys[start : start + CHUNK] for t in by_key[k] for v in (t, t.lower())
-            }
-            statement = select(table.source_text).where(
-                or_(col(table.source_text).in_(chunk), func.lower(table.source_text).in_(chunk))
-            )
-            for text in session.exec(statement).all():
-                held.setdefault(synonym_key(text)[:500], text)
     items: list[CurationItem | Synonym] = []
     for start in range(0, len(keys), CHUNK):
         chunk_keys = keys[start : start + CHUNK]
@@ -233,6 +220,17 @@ def _scrub_curation(session: Session, texts: set[str]) -> dict[str, int]:
             select(CurationItem).where(col(CurationItem.text_key).in_(chunk_keys))
         ).all()
         items += session.exec(select(Synonym).where(col(Synonym.text_key).in_(chunk_keys))).all()
+    if not items:
+        return counts
+    # The same folded keys, searched as the exact texts and their lower-case forms.
+    wanted = {v for item in items for t in by_key[item.text_key] for v in (t, t.lower())}
+    held: dict[str, str] = {}
+    for table in (CandidateConcept, OpeningConcept):
+        statement = select(table.source_text).where(
+            or_(col(table.source_text).in_(wanted), func.lower(table.source_text).in_(wanted))
+        )
+        for text in session.exec(statement).all():
+            held.setdefault(synonym_key(text)[:500], text)
     for item in items:
         if item.text_key in held:
             if item.text in texts:
