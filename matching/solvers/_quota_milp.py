@@ -11,21 +11,20 @@ duals ``y >= 0`` of the working set:
    *every* edge) bounds the full LP, so the full MILP, from above. Edges with ``d > 0`` join
    the set; repeat until they would add at most ``_STALL`` (relative) to ``U``: degenerate
    LPs otherwise admit a handful of columns per solve without moving the objective.
-3. Incumbent ``z``: the LP optimum with its few fractional edges decided by a small MILP over
-   them and the edges near them (sharing a candidate, opening, employer or opening quota row,
-   in the LP solution or with ``|d|`` within 1 % of the largest |score|); the other edges keep
-   their LP values (a RENS-like heuristic).
-4. Proof: any solution that breaks a fixing "``d > delta`` chosen, ``d < -delta`` not chosen"
-   scores at most ``U - delta``. With ``delta = U - z`` the MILP over the free edges
-   (``|d| <= delta``) covers every better solution; it is solved by HiGHS (``mip_rel_gap=0``,
-   presolve off: its presolve spends minutes on these assignment-shaped models and removes
-   nothing; rows no choice can break dropped) with ``z`` as cutoff (``objective_bound``), so
-   it searches only for better solutions and needs no primal heuristics: with the cuts at
-   its root the bound usually closes at once. A better solution found there is optimal for
-   the whole graph (its neighbourhood contains the smaller one it needs). Without an
-   incumbent the neighbourhood starts at ``delta`` = 1 % of the largest |score| and is
-   widened to ``U - z`` once a solution is known. The result is optimal for the whole graph up
-   to HiGHS's tolerances (1e-6 absolute on the objective).
+3. A first incumbent ``z``: the LP optimum with its few fractional edges decided by a small
+   MILP, the other edges kept at their LP values (RENS).
+4. MILP (HiGHS, ``mip_rel_gap=0``) on a *neighbourhood* of the LP optimum: edges with
+   ``d > delta`` fixed to 1, edges with ``d < -delta`` fixed to 0, the rest free (``delta``
+   starts at 1 % of the largest |score|), with ``z`` as cutoff (``objective_bound``: only
+   better solutions are sought). Any solution that breaks a fixing scores at most
+   ``U - delta``, so the incumbent is proven optimal for the whole graph once
+   ``delta >= U - z``; otherwise the neighbourhood is widened to ``delta = U - z`` and solved
+   again (with the cutoff it mostly has to prove that nothing better exists). HiGHS options:
+   presolve off (it spends minutes on these assignment-shaped models and removes nothing; a
+   cheap presolve of ours drops dead columns and unbreakable rows) and no sub-MIP heuristics
+   (the root LP with HiGHS's cuts is usually integral already; see ``_HEURISTICS``). The
+   result is optimal for the whole graph up to HiGHS's tolerances (1e-6 absolute on the
+   objective).
 
 If the working-set LP is infeasible (locks that only outside edges can balance) the whole
 graph is taken at once; an empty neighbourhood is widened until it covers every edge.
@@ -39,7 +38,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeWarning, linprog, milp
 
 from matching.errors import MatchingError
 from matching.solvers.graph import AssignmentGraph
@@ -60,6 +59,14 @@ _TOLERANCE = 1e-6
 _STALL = 1e-3
 # LP values within this of 0 or 1 count as integral.
 _INTEGRAL = 1e-6
+# HiGHS's sub-MIP heuristics (RINS, RENS, root reduced cost) run a presolved sub-MIP: minutes on
+# these models, while the root LP with HiGHS's cuts is usually integral already (10k x 1k: 121 s
+# with them, 44 s without, same optimum). An older HiGHS without these options ignores them.
+_HEURISTICS = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
 
 MilpOutcome = tuple[npt.NDArray[np.int64], bool, float]
 
@@ -114,16 +121,12 @@ def solve_01(
     )
     x_lp = np.zeros(n)
     x_lp[idx] = lp.x
-    # 3: an incumbent: the LP optimum with its fractional edges rounded by a small MILP.
-    best = _round(
-        graph, columns, b_le, x_lp, reduced, near=_NEIGHBOURHOOD * scale, deadline=deadline
-    )
-    # 4: MILP on a neighbourhood of the LP optimum wide enough for the bound to prove the
-    # incumbent, looking only for better solutions (HiGHS cutoff); widened if it finds one.
+    # 3: a first incumbent: the LP optimum with its fractional edges rounded by a small MILP.
+    best = _round(graph, columns, b_le, x_lp, deadline=deadline)
+    # 4: MILP on a neighbourhood of the LP optimum looking only for better solutions (HiGHS
+    # cutoff), widened until the bound proves the incumbent.
     spread = float(np.abs(reduced).max())
     delta = _NEIGHBOURHOOD * scale
-    if best is not None:
-        delta = max(tol, upper - float(graph.score[best].sum()) - tol)
     while True:
         ones = graph.locked | (free & (reduced > delta))
         keep = np.flatnonzero(~ones & (reduced >= -delta))
@@ -157,38 +160,18 @@ def _round(
     columns: sp.csc_array,
     b_le: npt.NDArray[np.float64],
     x_lp: npt.NDArray[np.float64],
-    reduced: npt.NDArray[np.float64],
     *,
-    near: float,
     deadline: float | None,
 ) -> npt.NDArray[np.int64] | None:
-    """A good solution near the LP optimum ``x_lp`` (None if none is found this way).
-
-    The LP optimum is integral but for a few edges. The fractional edges are decided by a
-    MILP together with the edges sharing a row with them (candidate, opening, and quota rows of
-    at most a tenth of the edges: an employer's or an opening's), restricted to those in the LP
-    solution or with ``|reduced| <= near``, and the edges at 1 of the candidates involved; every
-    other edge keeps its LP value (a RENS-like neighbourhood).
-    """
+    """A first solution: the LP optimum ``x_lp`` with its fractional edges decided by a small
+    MILP, every other edge kept at its LP value (RENS); None if that has no solution."""
     at_one = graph.locked | (x_lp > 1.0 - _INTEGRAL)
     fractional = ~at_one & (x_lp > _INTEGRAL)
-    if not fractional.any():
-        return np.flatnonzero(at_one).astype(np.int64)
-    rows = np.unique(sp.csc_array(columns[:, np.flatnonzero(fractional)]).indices)
-    support = np.diff(sp.csr_array(columns).indptr)
-    rows = rows[support[rows] <= max(50, graph.n_edges // 10)]
-    area = np.zeros(graph.n_edges, dtype=np.bool_)
-    area[sp.csr_array(columns[rows, :]).indices] = True
-    free = fractional | (area & ~graph.locked & ((x_lp > _INTEGRAL) | (np.abs(reduced) <= near)))
-    involved = np.zeros(graph.n_candidates, dtype=np.bool_)
-    involved[graph.cand[free]] = True
-    free |= at_one & ~graph.locked & involved[graph.cand]
-    ones = at_one & ~free
-    keep = np.flatnonzero(free)
-    found = _milp(graph, columns, b_le, keep, ones=ones, deadline=deadline, beat=None)
+    keep = np.flatnonzero(fractional)
+    found = _milp(graph, columns, b_le, keep, ones=at_one, deadline=deadline, beat=None)
     if found is None or found[0] is None:
         return None
-    return np.union1d(keep[found[0]], np.flatnonzero(ones)).astype(np.int64)
+    return np.union1d(keep[found[0]], np.flatnonzero(at_one)).astype(np.int64)
 
 
 def _milp(
@@ -232,13 +215,14 @@ def _milp(
     if live.size == 0:
         feasible = beat is None or fixed > beat
         return (np.empty(0, dtype=np.intp) if feasible else None), True
-    options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False}
+    options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False, **_HEURISTICS}
     if deadline is not None:
         options["time_limit"] = max(1.0, deadline - time.monotonic())
     if beat is not None:
         options["objective_bound"] = fixed - beat  # minimising -score over ``idx``
-    with warnings.catch_warnings():  # scipy passes objective_bound to HiGHS, with a warning
+    with warnings.catch_warnings():  # scipy passes these options to HiGHS with a warning
         warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Unrecognized options", OptimizeWarning)  # old HiGHS
         result = milp(
             -graph.score[idx[live]],
             integrality=np.ones(live.size, dtype=np.int8),
