@@ -100,8 +100,9 @@ def run_round(
     done = observer or (lambda stage: None)
     validate(candidates, openings, policy, taxonomy=taxonomy)
     solver = resolve_solver(policy.mode)
-    with_paths = policy.mode == "optimal" and not policy.quotas
-    paths = _training_paths(openings, taxonomy) if with_paths else ()
+    paths = _training_paths(openings, taxonomy) if policy.mode == "optimal" else ()
+    if policy.quotas:
+        paths = ()  # checked all the same; with quotas training openings are ordinary openings
     done("validate")
     features = Features.build(candidates, openings)
     _check_locks(features, policy)

@@ -16,7 +16,7 @@ from matching.errors import InfeasibleError, InvalidRecordError
 from matching.io import policy_from_dict, write_result
 from matching.records import Candidate, Opening, Policy, Quota, QuotaReport, RoundResult
 from matching.round import run_round
-from tests.matching.factories import candidate, make_taxonomy, opening
+from tests.matching.factories import S, candidate, make_taxonomy, opening
 
 TAXONOMY = make_taxonomy()
 
@@ -259,3 +259,22 @@ def test_policy_json_round_trips_and_the_report_is_written(tmp_path: Path) -> No
         quotas["unconstrained_total"] - quotas["total"]
     )
     assert quotas["outcomes"][1]["quota"]["scope"] == "employer"
+
+
+def test_with_quotas_training_openings_are_ordinary_openings() -> None:
+    # A training that teaches s02, s03 and feeds v1: without quotas c1 (s01 only) trains
+    # for v1.
+    cands = [candidate("c1", ["s01"], gender="f")]
+    job = opening("v1", ["s02", "s03"], capacity=1)
+    training = dataclasses.replace(
+        opening("t1", ["s01"], kind="training"), teaches=(S("s02"), S("s03")), feeds=("v1",)
+    )
+    plain = run_round(cands, [job, training], Policy(), taxonomy=TAXONOMY)
+    assert [a.training is not None for a in plain.assignments] == [True]
+    quota = Quota("gender", "f", min_share=0.5)
+    result = run_round(cands, [job, training], Policy(quotas=(quota,)), taxonomy=TAXONOMY)
+    assert [(a.opening, a.training) for a in result.assignments] == [("t1", None)]
+    assert report_of(result).status == "met"
+    broken = dataclasses.replace(training, feeds=("nowhere",))
+    with pytest.raises(InvalidRecordError):  # train-to-hire links are still checked
+        run_round(cands, [job, broken], Policy(quotas=(quota,)), taxonomy=TAXONOMY)
