@@ -526,7 +526,7 @@ def _top_concepts(best: FloatMatrix, pool: int) -> npt.NDArray[np.intp]:
 
     Large rows are cut first: the ``pool``-th largest score of a sample of columns bounds the
     ``pool``-th largest of the row from below, so the columns at or above it hold the answer;
-    only those are sorted. Where the ``pool``-th and next value tie, which tied column gets in
+    only those are partitioned. Where the ``pool``-th and next value tie, which tied column gets in
     is ``argpartition``'s choice, so those rows are handed to it.
     """
     n, nc = best.shape
@@ -535,16 +535,23 @@ def _top_concepts(best: FloatMatrix, pool: int) -> npt.NDArray[np.intp]:
         return whole
     sample = best[:, ::_SAMPLE_STEP]
     floor = np.partition(sample, sample.shape[1] - pool, axis=1)[:, sample.shape[1] - pool]
-    rows, cols = np.nonzero(best >= floor[:, None])
-    values = best[rows, cols]
-    order = np.lexsort((-values, rows))
-    counts = np.bincount(rows, minlength=n)  # >= pool: the sample's own top values are in
-    starts = np.cumsum(counts) - counts
-    top: npt.NDArray[np.intp] = cols[order[starts[:, None] + np.arange(pool)]].astype(np.intp)
-    last = values[order[starts + pool - 1]]
-    after = values[order[np.minimum(starts + pool, len(order) - 1)]]
-    for row in np.flatnonzero((counts > pool) & (last == after)).tolist():
-        top[row] = np.argpartition(-best[row], pool - 1)[:pool]
+    # The columns at or above each row's floor (>= pool of them: the sample's own top values),
+    # packed left into an (n, widest) matrix of negated scores padded with +inf.
+    flat = np.flatnonzero(best >= floor[:, None])
+    rows = flat // nc
+    counts = np.bincount(rows, minlength=n)
+    at = np.arange(len(flat)) - (np.cumsum(counts) - counts)[rows]
+    neg = np.full((n, int(counts.max())), np.inf, dtype=np.float32)
+    neg[rows, at] = -best.ravel()[flat]
+    col = np.zeros(neg.shape, dtype=np.intp)
+    col[rows, at] = flat - rows * nc
+    part = np.argpartition(neg, pool - 1, axis=1)
+    top: npt.NDArray[np.intp] = np.take_along_axis(col, part[:, :pool], axis=1)
+    if neg.shape[1] > pool:
+        last = np.take_along_axis(neg, part[:, pool - 1 : pool], axis=1)[:, 0]
+        after = np.take_along_axis(neg, part[:, pool:], axis=1).min(axis=1)
+        for row in np.flatnonzero(last == after).tolist():
+            top[row] = np.argpartition(-best[row], pool - 1)[:pool]
     return top
 
 

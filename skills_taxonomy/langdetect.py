@@ -128,8 +128,14 @@ def _word_log_likelihood(profile: _Profile, word: str) -> npt.NDArray[np.float64
     """
     if word in profile.word_cache:
         return profile.word_cache[word]
-    found = [profile.rows.get(f) for f in _word_features(word, profile.ngram_max)]
-    rows = [r for r in found if r is not None]
+    # The features of ``_word_features``, in its order (the sum below depends on it), built
+    # without a generator: the word, its letters, then the padded 2..ngram_max-grams.
+    padded = f" {word} "
+    features = [f"w:{word}", *word]
+    for n in range(2, profile.ngram_max + 1):
+        features.extend([padded[i : i + n] for i in range(len(padded) - n + 1)])
+    get = profile.rows.get
+    rows = [r for r in map(get, features) if r is not None]
     sums: npt.NDArray[np.float64] | None = profile.table[rows].sum(axis=0) if rows else None
     if len(profile.word_cache) >= _WORD_CACHE_MAX:
         profile.word_cache.clear()
