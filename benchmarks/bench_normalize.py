@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_normalize [--sets jobbert,melo_bel_q_fr,...]
         [--limit N] [--throughput 20000] [--selfsup 2000] [--dev-dir DIR]
+        [--cli 20000,100000 --jobs 2]
 
 Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never tuning data):
 
@@ -21,15 +22,25 @@ Metrics: MRR@10, accuracy@1, accuracy@5. Baseline: scikit-learn ``TfidfVectorize
 2–4)`` over English+query-language preferred and alternative labels, max per concept.
 Throughput: synthetic agency lines (ESCO labels with noise) in one ``normalize`` call; build
 time; peak RSS (``resource.getrusage``).
+
+CLI (``--cli SIZES``): ``mobility-match normalize`` run as a subprocess on files of that many
+synthetic lines, ``--jobs 1`` (the one-process baseline) then ``--jobs N``, same run: wall
+clock, CPU seconds of the process tree (the CLI and its workers), start-up (the same command on
+an empty file), peak memory of the tree (sum of PSS, i.e. shared pages counted once, and the
+largest RSS, polled from /proc), and a check that both outputs are byte-identical.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -275,6 +286,106 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+@dataclass(frozen=True)
+class CliRun:
+    wall: float
+    cpu: float
+    pss_mb: float
+    rss_mb: float
+    digest: str
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _memory_mb(pids: Sequence[int]) -> tuple[float, float]:
+    """(sum of PSS, largest RSS) of ``pids`` in MB; processes gone meanwhile are skipped."""
+    pss, rss = 0.0, 0.0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        pss += float(fields.get("Pss", "0 kB").split()[0]) / 1024.0
+        rss = max(rss, float(fields.get("Rss", "0 kB").split()[0]) / 1024.0)
+    return pss, rss
+
+
+def run_cli(path: Path, kind: Kind, jobs: int) -> CliRun:
+    """``mobility-match normalize`` on ``path`` in a subprocess (see the module docstring)."""
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from api.cli import main; sys.exit(main())",
+        "normalize",
+        "--kind",
+        kind,
+        "--input",
+        str(path),
+        "--jobs",
+        str(jobs),
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile() as out:
+        t = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out)
+        pss = rss = 0.0
+        while proc.poll() is None:
+            p, r = _memory_mb(_tree(proc.pid))
+            pss, rss = max(pss, p), max(rss, r)
+            time.sleep(0.25)
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} exited {proc.returncode}")
+        out.seek(0)
+        digest = hashlib.sha256(out.read()).hexdigest()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return CliRun(wall, cpu, pss, rss, digest)
+
+
+def cli_throughput(taxonomy: Taxonomy, sizes: Sequence[int], jobs: int) -> None:
+    """Wall clock of the CLI, ``--jobs 1`` (baseline) against ``--jobs N``, same run."""
+    print(f"CLI, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty.txt"
+        empty.write_bytes(b"")
+        for kind in ("occupation", "skill"):
+            start = run_cli(empty, kind, 1)
+            print(
+                f"  {kind}: start-up (empty input) {start.wall:.2f}s wall / {start.cpu:.2f}s CPU, "
+                f"PSS {start.pss_mb:.0f} MB"
+            )
+            for n in sizes:
+                path = Path(tmp) / f"{kind}-{n}.txt"
+                path.write_text("\n".join(synthetic_lines(taxonomy, kind, n)) + "\n", "utf-8")
+                runs = {j: run_cli(path, kind, j) for j in dict.fromkeys((1, jobs))}
+                same = len({r.digest for r in runs.values()}) == 1
+                for j, r in runs.items():
+                    work_wall, work_cpu = r.wall - start.wall, r.cpu - start.cpu
+                    print(
+                        f"  {kind} {n:,} lines --jobs {j}: {r.wall:.1f}s wall -> "
+                        f"{n / r.wall:,.0f} texts/s end to end, {n / work_wall:,.0f}/s after "
+                        f"start-up; {r.cpu:.1f}s CPU -> {n / work_cpu:,.0f} texts per CPU-second; "
+                        f"peak PSS (tree) {r.pss_mb:,.0f} MB, largest RSS {r.rss_mb:,.0f} MB"
+                    )
+                print(f"  {kind} {n:,} lines: outputs byte-identical across --jobs: {same}")
+                if not same:
+                    raise SystemExit("--jobs changed the output")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,6 +399,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--throughput", type=int, default=20_000, help="synthetic lines (0: skip)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--fit", action="store_true", help="also time fitting without the store")
+    parser.add_argument(
+        "--cli", default="", help="comma-separated line counts for the CLI runs (e.g. 20000,100000)"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="--jobs of the parallel CLI runs")
     args = parser.parse_args(argv)
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -307,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{time.process_time() - c3:.2f}s CPU"
         )
 
-    sets = load_sets(args.dev_dir, args.sets.split(","), taxonomy, args.limit)
+    sets = load_sets(args.dev_dir, [s for s in args.sets.split(",") if s], taxonomy, args.limit)
     hit = isco_matcher(taxonomy)
     ours = normalizer_ranker(norm)
     base = Baseline(taxonomy)
@@ -343,6 +458,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"({len(lines) / dc_lang:,.0f}/s of CPU)"
             )
     print(f"peak RSS {peak_rss_mb():.0f} MB")
+    if args.cli:
+        cli_throughput(taxonomy, [int(n) for n in args.cli.split(",")], args.jobs)
     return 0
 
 
