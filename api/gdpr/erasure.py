@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, delete, func, or_, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, SQLModel, col, select
 
@@ -65,6 +66,9 @@ def erase_many(
 ) -> list[Erasure]:
     """``erase`` for several candidates in one transaction: the stored round results and
     import answers are read and rewritten once for all of them (the retention run)."""
+    if session.get_bind().dialect.name == "sqlite":
+        # Deleted and overwritten content is zeroed in the file, not left in free pages.
+        session.execute(sql("PRAGMA secure_delete = ON"))
     own: dict[int, RowMapping] = {}
     pending = []
     for candidate_id in dict.fromkeys(candidate_ids):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,6 +166,17 @@ def _scan(engine: Engine, needles: dict[str, str]) -> list[str]:
     return hits
 
 
+def _in_sqlite_file(engine: Engine, needles: dict[str, str]) -> list[str]:
+    """The markers still in the bytes of a SQLite database file (free pages, unused cell
+    space), after a checkpoint has copied the write-ahead log into it; [] on PostgreSQL."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return []
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = Path(engine.url.database).read_bytes().lower()
+    return [what for what, needle in needles.items() if needle.encode() in data]
+
+
 def test_every_table_referring_to_candidates_is_found() -> None:
     """The footprint follows the schema: every foreign key to candidates.id, whatever module
     declares it."""
@@ -293,6 +305,7 @@ def test_erasure_leaves_no_trace_in_any_table(
     assert erased.status_code == 204, erased.text
 
     assert _scan(engine, MARKERS) == []
+    assert _in_sqlite_file(engine, MARKERS) == []
     with open_session(engine, mode="read") as session:
         kept = session.get(Placement, placement_id)
         assert kept is not None and kept.candidate_id is None  # the counts survive
