@@ -323,3 +323,87 @@ def test_milp_fallback_agrees_with_ortools_on_a_shortlist_like_graph() -> None:
         weight=q[keep],
     )
     assert int(q[keep][chosen].sum()) == ortools_quantised_total(graph)
+
+
+@st.composite
+def tie_heavy_graphs(draw: st.DrawFn) -> AssignmentGraph:
+    """Few candidate profiles, each cloned several times, scored from a handful of values:
+    identical candidates, identical openings and exact ties everywhere (price-war territory)."""
+    n_profiles = draw(st.integers(1, 5))
+    copies = draw(st.lists(st.integers(1, 15), min_size=n_profiles, max_size=n_profiles))
+    n_o = draw(st.integers(1, 8))
+    capacity = draw(st.lists(st.integers(0, 6), min_size=n_o, max_size=n_o))
+    values = st.sampled_from([0.25, 0.5, 0.5, 0.75, 1.0])
+    edges: dict[tuple[int, int], float] = {}
+    c = 0
+    for k in range(n_profiles):
+        row = {o: draw(values) for o in range(n_o) if draw(st.integers(0, 3)) > 0}
+        for _ in range(copies[k]):
+            edges.update({(c, o): s for o, s in row.items()})
+            c += 1
+    return make_graph(c, capacity, edges)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tie_heavy_graphs())
+def test_ortools_agrees_on_tie_heavy_graphs(graph: AssignmentGraph) -> None:
+    """Regression guard for price wars: exact on clones and ties, closed by the certificate
+    (the autouse fixture fails the test if the MILP fallback is reached)."""
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+    q = quantise_scores(graph.score)
+    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
+
+
+@pytest.mark.parametrize(
+    ("n_candidates", "n_openings", "capacity"),
+    [(50, 3, 2), (500, 30, 2), (2000, 5, 3), (40, 30, 2), (5000, 100, 3)],
+)
+def test_identical_candidates_graphs_close_without_fallback(
+    n_candidates: int, n_openings: int, capacity: int
+) -> None:
+    graph = identical_candidates_graph(n_candidates, n_openings, capacity)
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+    assert solution.edges.size == min(n_candidates, n_openings * capacity)
+
+
+def tight_market_with_clones(seed: int) -> AssignmentGraph:
+    """Places ~ candidates, zero-capacity openings, heavy-tailed popularity, each candidate
+    profile cloned 4 times, two-decimal scores."""
+    rng = np.random.default_rng(seed)
+    n_profiles, copies, n_o = 150, 4, 60
+    popularity = rng.pareto(1.5, n_o) + 1.0
+    picks = rng.choice(n_o, size=(n_profiles, 12), p=popularity / popularity.sum())
+    edges: dict[tuple[int, int], float] = {}
+    for k in range(n_profiles):
+        row = {int(o): float(np.round(rng.random(), 2)) for o in picks[k]}
+        for j in range(copies):
+            edges.update({(k * copies + j, o): s for o, s in row.items()})
+    capacity = rng.integers(0, 20, n_o).tolist()
+    return make_graph(n_profiles * copies, capacity, edges)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known shortfall: clones (4 identical candidates per profile) in a tight market "
+    "still out-bid each other eps at a time in one scaling phase (a Jacobi price war the "
+    "reverse rounds do not prevent); the round limit then hands the graph to the exact MILP",
+)
+def test_tight_market_with_clones_closes_without_fallback() -> None:
+    graph = tight_market_with_clones(11)
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+
+
+def test_tight_market_with_clones_is_exact_through_the_fallback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until the shortfall above is fixed, such graphs are still answered exactly (MILP)."""
+    monkeypatch.setattr(matching.solvers._bmatching, "_solve_milp", _REAL_MILP)
+    graph = tight_market_with_clones(11)
+    solution = solve_optimal(graph)
+    check_feasible(graph, solution)
+    q = quantise_scores(graph.score)
+    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
