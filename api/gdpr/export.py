@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import String, cast
+from sqlalchemy import String, and_, cast, or_
 from sqlmodel import Session, col, select
 
 from api.gdpr.footprint import footprint, published_rounds, recipients
@@ -26,6 +26,9 @@ from api.models.rounds import Round
 from api.pseudonyms import pseudonym
 
 __all__ = ["export"]
+
+#: Payload keys by which an audit record names a candidate.
+_CANDIDATE_KEYS = ("candidate_id", "new_candidate_id")
 
 
 def export(session: Session, candidate: CandidatePublic, *, secret: bytes) -> CandidateExport:
@@ -117,14 +120,26 @@ def _unassigned(
 
 
 def _audit_rows(session: Session, candidate_id: int, since: datetime) -> list[AuditRecord]:
-    return list(
-        session.exec(
-            select(AuditRecord)
-            .where(
-                col(AuditRecord.subject_type) == "candidate",
-                col(AuditRecord.subject_id) == str(candidate_id),
-                col(AuditRecord.at) >= since,
-            )
-            .order_by(col(AuditRecord.id))
-        ).all()
-    )
+    """Audit records about the candidate since they existed: with the candidate as subject, or
+    naming them in the payload (``candidate_id``, ``new_candidate_id``: decisions, stage
+    changes, consents, identity reveals)."""
+    rows = session.exec(
+        select(AuditRecord)
+        .where(
+            col(AuditRecord.at) >= since,
+            or_(
+                and_(
+                    col(AuditRecord.subject_type) == "candidate",
+                    col(AuditRecord.subject_id) == str(candidate_id),
+                ),
+                cast(col(AuditRecord.payload), String).contains(str(candidate_id)),
+            ),
+        )
+        .order_by(col(AuditRecord.id))
+    ).all()
+    return [
+        r
+        for r in rows
+        if (r.subject_type == "candidate" and r.subject_id == str(candidate_id))
+        or any(r.payload.get(k) == candidate_id for k in _CANDIDATE_KEYS)
+    ]

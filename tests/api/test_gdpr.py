@@ -28,6 +28,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
 import api.models  # noqa: F401  (registers every table)
+from api import audit
 from api.audit import verify
 from api.cli import main
 from api.db import open_session
@@ -279,6 +280,17 @@ def test_erasure_leaves_no_trace_in_any_table(
         "users": staff_user,
     }
     seeded = _seed_other_tables(engine, parents)
+    with open_session(engine, mode="write") as session:  # as the pipeline audits a move
+        for candidate_id in (marked, other["id"]):
+            audit.append(
+                session,
+                actor_user_id=staff_user,
+                action="stage.changed",
+                subject_type="placement",
+                subject_id=placement_id,
+                payload={"candidate_id": candidate_id, "to": "interview"},
+            )
+        session.commit()
 
     # Before: the markers are there, and the export shows every table and who saw what.
     assert {"candidates", "candidate_concepts", "curation_items", "synonyms"} <= {
@@ -297,6 +309,9 @@ def test_erasure_leaves_no_trace_in_any_table(
         (employer_e, "placement", e_pseudonym),
         (employer_e, "shortlist", e_pseudonym),
     }
+    assert [(a["action"], a["payload"]["candidate_id"]) for a in body["audit"]] == [
+        ("stage.changed", marked)
+    ]
     assert [(m["round_id"], m["score"], m["explanation"]["terms"]) for m in body["matches"]] == [
         (round_id, 0.7, [["essential", 0.7]])
     ]
