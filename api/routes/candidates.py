@@ -1,6 +1,7 @@
 """``/candidates``: an agency creates, reads, changes and deletes its own candidates; programme
-staff read them all. Employers never reach these routes (they see pseudonymised candidates in
-round results)."""
+staff read them all, and erase one on request (``DELETE ...?erase=true``). A deletion is an
+erasure (``api.gdpr``): the candidate's personal data leaves every table. Employers never reach
+these routes (they see pseudonymised candidates in round results)."""
 
 from __future__ import annotations
 
