@@ -208,10 +208,7 @@ def _check_share(
     employer: npt.NDArray[np.integer] | None,
 ) -> QuotaShare:
     """Re-check ``quota`` on ``solution`` in integers (raise if HiGHS's answer breaks it)."""
-    unit = quota_units(graph, quota, employer=employer)
-    n_units = int(unit.max()) + 1 if unit.size else 0
-    placed = np.bincount(unit[solution.edges], minlength=n_units)
-    placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
+    _, placed, placed_g = _placed(graph, quota, in_group, solution, employer=employer)
     for share, is_min in ((quota.min_share, True), (quota.max_share, False)):
         if share is None:
             continue
@@ -220,6 +217,22 @@ def _check_share(
         if np.any(lhs < rhs) if is_min else np.any(lhs > rhs):
             raise MatchingError(f"{quota}: the MILP solution breaks the quota (solver tolerance)")
     return measure_share(graph, quota, in_group, solution, unconstrained, employer=employer)
+
+
+def _placed(
+    graph: AssignmentGraph,
+    quota: Quota,
+    in_group: npt.NDArray[np.bool_],
+    solution: Solution,
+    *,
+    employer: npt.NDArray[np.integer] | None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The scope unit of every edge, and per unit the placements and those of the group."""
+    unit = quota_units(graph, quota, employer=employer)
+    n_units = int(unit.max()) + 1 if unit.size else 0
+    placed = np.bincount(unit[solution.edges], minlength=n_units)
+    placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
+    return unit, placed, placed_g
 
 
 def measure_share(
@@ -235,11 +248,8 @@ def measure_share(
 
     ``in_group``: the edge mask of :func:`members` for this quota.
     """
-    unit = quota_units(graph, quota, employer=employer)
-    n_units = int(unit.max()) + 1 if unit.size else 0
-    placed = np.bincount(unit[solution.edges], minlength=n_units)
-    placed_g = np.bincount(unit[solution.edges[in_group[solution.edges]]], minlength=n_units)
-    before = np.bincount(unit[unconstrained.edges], minlength=n_units)
+    unit, placed, placed_g = _placed(graph, quota, in_group, solution, employer=employer)
+    before = np.bincount(unit[unconstrained.edges], minlength=placed.size)
     used = placed > 0
     ratio = placed_g[used] / placed[used]
     return QuotaShare(
