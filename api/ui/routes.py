@@ -417,21 +417,8 @@ def round_page(
     found = _load_round(session, round_id)
     if found.status != "done":
         return render(request, "round.html", principal=principal, round=found, done=False)
-    states = review.review_state(session, round_id)
-    proposed = {(s.opening_id, s.candidate_id): s.state for s in states if s.proposed}
-    extra = [
-        (s.opening_id, s.candidate_id, s.score, s.state)
-        for s in states
-        if not s.proposed and s.candidate_id is not None
-    ]
-    rows = views.round_assignments(
-        session,
-        round_id,
-        _taxonomy(request),
-        t.lang,
-        {(o, c): v for (o, c), v in proposed.items() if c is not None},
-        extra,
-    )
+    proposed, extra = views.decision_states(session, round_id)
+    rows = views.round_assignments(session, round_id, _taxonomy(request), t.lang, proposed, extra)
     unassigned, reasons = views.unassigned(found.result)
     selected = _parse_pair(pair)
     view = _pair(request, session, t.lang, round_id, *selected) if selected else None
@@ -444,6 +431,7 @@ def round_page(
         done=True,
         rows=rows,
         states=sorted({r.state for r in rows}),
+        state_labels={s: t(f"decision.{s}") for s in {r.state for r in rows}},
         unassigned=unassigned,
         reasons=sorted(reasons.items()),
         unassigned_total=sum(reasons.values()),
@@ -451,7 +439,7 @@ def round_page(
         view=view,
         breakdown=_breakdown(t, view) if view else None,
         history=_history(session, round_id, *selected) if selected and view else [],
-        undecided=sum(1 for s in states if s.state == "undecided"),
+        undecided=sum(1 for r in rows if r.state == "undecided"),
         publication=published,
     )
 

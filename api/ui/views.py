@@ -22,6 +22,7 @@ from api.models.curation import CurationItem, CurationKind, CurationStatus
 from api.models.openings import Opening, OpeningConcept
 from api.models.organisations import Organisation
 from api.models.placements import Placement
+from api.models.review import Decision
 from api.models.rounds import Round, RoundAssignment
 from skills_taxonomy.normalizer import synonym_key
 from skills_taxonomy.taxonomy import Taxonomy
@@ -37,6 +38,7 @@ __all__ = [
     "audit_rows",
     "curation_items",
     "dashboard",
+    "decision_states",
     "label_of",
     "occupation_labels",
     "pair_view",
@@ -113,28 +115,32 @@ def occupation_labels(session: Session, taxonomy: Taxonomy, lang: str) -> dict[i
 
 
 def rounds(session: Session) -> list[RoundRow]:
-    """Every round, newest first, with whether it was published (it has placements)."""
+    """Every round, newest first, with whether it was published (it has placements). The
+    metrics are read out of the stored result by the database (not the whole JSON)."""
     published = set(session.exec(select(Placement.round_id).distinct()).all())
+    metrics = _ROUNDS.c.result["metrics"]
     rows = session.execute(
         sa.select(
-            *(_ROUNDS.c[name] for name in ("id", "status", "created_at", "candidates", "result"))
+            _ROUNDS.c.id,
+            _ROUNDS.c.status,
+            _ROUNDS.c.created_at,
+            _ROUNDS.c.candidates,
+            metrics["candidates_placed"].as_integer(),
+            metrics["places_total"].as_integer(),
         ).order_by(_ROUNDS.c.id.desc())
     ).all()
-    out = []
-    for round_id, status, created_at, candidates, result in rows:
-        metrics = (result or {}).get("metrics") or {}
-        out.append(
-            RoundRow(
-                id=round_id,
-                status=status,
-                created_at=as_utc(created_at),
-                candidates=candidates,
-                placed=metrics.get("candidates_placed"),
-                places_total=metrics.get("places_total"),
-                published=round_id in published,
-            )
+    return [
+        RoundRow(
+            id=round_id,
+            status=status,
+            created_at=as_utc(created_at),
+            candidates=candidates,
+            placed=placed,
+            places_total=places_total,
+            published=round_id in published,
         )
-    return out
+        for round_id, status, created_at, candidates, placed, places_total in rows
+    ]
 
 
 def dashboard(session: Session, taxonomy: Taxonomy, lang: str) -> Dashboard:
@@ -263,6 +269,35 @@ def round_assignments(
         )
     rows.sort(key=lambda r: (-r.score, r.opening_id, r.candidate_id))
     return rows
+
+
+def decision_states(
+    session: Session, round_id: int
+) -> tuple[dict[tuple[int, int], str], list[tuple[int, int, float | None, str]]]:
+    """The review state of the round's pairs, read by columns for the page (``api.review``'s
+    ``review_state`` builds the full records, history included, for the API): per proposed
+    (opening, candidate), its latest decision's action; and the pairs overrides put in
+    (opening, candidate, score, ``overridden_in``)."""
+    latest: dict[tuple[int, int], tuple[str, int | None, float | None]] = {}
+    for candidate_id, opening_id, action, new_id, new_score in session.execute(
+        sa.select(
+            col(Decision.candidate_id),
+            col(Decision.opening_id),
+            col(Decision.action),
+            col(Decision.new_candidate_id),
+            col(Decision.new_score),
+        )
+        .where(col(Decision.round_id) == round_id, col(Decision.candidate_id).is_not(None))
+        .order_by(col(Decision.id))
+    ):
+        latest[(opening_id, candidate_id)] = (action, new_id, new_score)
+    states = {pair: action for pair, (action, _new, _score) in latest.items()}
+    extra = [
+        (opening_id, new_id, score, "overridden_in")
+        for (opening_id, _c), (action, new_id, score) in latest.items()
+        if action == "override" and new_id is not None
+    ]
+    return states, extra
 
 
 def unassigned(result: Mapping[str, Any] | None) -> tuple[list[UnassignedRow], Counter[str]]:
