@@ -33,8 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, update
 from sqlmodel import SQLModel, col, select
 
 from api import gdpr
@@ -48,6 +47,7 @@ from api.models.openings import Opening
 from api.models.placements import Placement
 from api.models.rounds import Round, RoundAssignment
 from api.routes._concepts import public_profiles
+from benchmarks.bench_api import _postgres_schema
 
 SECRET = b"bench-secret"
 
@@ -242,21 +242,6 @@ def run(url: str, *, candidates: int, rounds: int, samples: int, seed: int) -> N
         )
     finally:
         engine.dispose()
-
-
-def _postgres_schema(base_url: str) -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False), drop
 
 
 def main(argv: list[str] | None = None) -> int:

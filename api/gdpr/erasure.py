@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, delete, func, or_, update
+from sqlalchemy import ColumnElement, String, Table, cast, delete, func, or_, update
 from sqlalchemy import text as sql
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, SQLModel, col, select
@@ -171,19 +171,8 @@ def _clear_kept(session: Session, found: Footprint) -> None:
                     .execution_options(synchronize_session=False)
                 )
         cleared = {c.name: (None if c.nullable else "") for c in free_text_columns(table)}
-        if not cleared:
-            continue
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1:
-            raise NotImplementedError(f"{name}: erasure needs a one-column primary key")
-        ids = [key[0] for key in rows]
-        for start in range(0, len(ids), CHUNK):
-            session.execute(
-                update(table)
-                .where(pk[0].in_(ids[start : start + CHUNK]))
-                .values(cleared)
-                .execution_options(synchronize_session=False)
-            )
+        if cleared:
+            _by_key(session, table, list(rows), values=cleared)
 
 
 def _delete(session: Session, found: Footprint) -> None:
@@ -191,19 +180,24 @@ def _delete(session: Session, found: Footprint) -> None:
     cascades)."""
     for table in reversed(SQLModel.metadata.sorted_tables):
         rows = found.deleted.get(table.name)
-        if not rows:
-            continue
-        pk = list(table.primary_key.columns)
-        if len(pk) != 1:
-            raise NotImplementedError(f"{table.name}: erasure needs a one-column primary key")
-        ids = [key[0] for key in rows]
-        for start in range(0, len(ids), CHUNK):
-            session.execute(
-                delete(table)
-                .where(pk[0].in_(ids[start : start + CHUNK]))
-                .execution_options(synchronize_session=False)
-            )
+        if rows:
+            _by_key(session, table, list(rows), values=None)
     session.expire_all()
+
+
+def _by_key(
+    session: Session, table: Table, keys: list[tuple[Any, ...]], *, values: dict[str, Any] | None
+) -> None:
+    """Update the rows of ``table`` with these primary keys to ``values``, or delete them
+    (``values=None``)."""
+    pk = list(table.primary_key.columns)
+    if len(pk) != 1:
+        raise NotImplementedError(f"{table.name}: erasure needs a one-column primary key")
+    ids = [key[0] for key in keys]
+    for start in range(0, len(ids), CHUNK):
+        where = pk[0].in_(ids[start : start + CHUNK])
+        statement = delete(table) if values is None else update(table).values(values)
+        session.execute(statement.where(where).execution_options(synchronize_session=False))
 
 
 def _scrub_curation(session: Session, texts: set[str]) -> dict[str, int]:

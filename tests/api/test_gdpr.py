@@ -76,13 +76,6 @@ def _marked_body() -> dict[str, Any]:
     )
 
 
-def _org_id(engine: Engine, name: str) -> int:
-    with open_session(engine, mode="read") as session:
-        found = session.exec(select(Organisation.id).where(Organisation.name == name)).one()
-        assert found is not None
-        return found
-
-
 def _value(column: Any, parents: dict[str, int], marker: str | None) -> Any:
     """A plausible value for ``column`` of a generic row; ``marker`` goes in free text."""
     if column.foreign_keys:
@@ -211,9 +204,9 @@ def test_erasure_leaves_no_trace_in_any_table(
     assert imported.json()["duplicates"] == [{"row": 1, "candidate_id": marked}]
     other = client.post(URL, json=candidate_body(), headers=auth(world.agency_a)).json()
     opening = client.post(
-        URL.replace("candidates", "openings"), json=opening_body(), headers=auth(world.employer_e)
+        "/api/v1/openings", json=opening_body(), headers=auth(world.employer_e)
     ).json()
-    employer_e = _org_id(engine, "Employer E (DE)")
+    employer_e = opening["employer_id"]
 
     # The curation queue holds the marked texts; staff confirm one (a synonym holds it too).
     queue = client.get("/api/v1/curation?limit=200", headers=auth(world.staff)).json()["items"]
@@ -230,43 +223,21 @@ def test_erasure_leaves_no_trace_in_any_table(
 
     # A finished round that placed the candidate at employer E (and left the other out), and
     # the placement it published.
-    with open_session(engine, mode="write") as session:
-        found = Round(
-            status="done",
-            progress=1.0,
-            result={
-                "metrics": {"candidates": 2},
-                "manifest": {},
-                "unassigned": [
-                    {"candidate": str(other["id"]), "reason": "no_eligible_opening", "details": {}}
-                ],
-                "reserves": {str(opening["id"]): [{"candidate": str(marked), "score": 0.4}]},
-            },
-            finished_at=datetime.now(UTC),
-        )
-        session.add(found)
-        session.flush()
-        assert found.id is not None
-        session.add(
-            RoundAssignment(
-                round_id=found.id,
-                candidate_id=marked,
-                opening_id=opening["id"],
-                employer_id=employer_e,
-                score=0.7,
-                explanation={"terms": [["essential", 0.7]], "rules": []},
-            )
-        )
-        placement = Placement(
-            round_id=found.id,
-            candidate_id=marked,
-            opening_id=opening["id"],
-            employer_id=employer_e,
-            score=0.7,
-        )
-        session.add(placement)
-        session.commit()
-        round_id, placement_id = found.id, placement.id
+    round_id, placement_id = _round(
+        engine,
+        marked,
+        opening,
+        result={
+            "metrics": {"candidates": 2},
+            "manifest": {},
+            "unassigned": [
+                {"candidate": str(other["id"]), "reason": "no_eligible_opening", "details": {}}
+            ],
+            "reserves": {str(opening["id"]): [{"candidate": str(marked), "score": 0.4}]},
+        },
+        stage="shortlisted",
+    )
+    with open_session(engine, mode="read") as session:
         staff_user = session.exec(
             select(User.id).join(Organisation).where(Organisation.name == "Programme")
         ).first()
@@ -417,23 +388,42 @@ def _age(engine: Engine, candidate_id: int, days: int) -> None:
         session.commit()
 
 
-def _place(engine: Engine, candidate_id: int, opening: dict[str, Any], stage: Stage) -> None:
+def _round(
+    engine: Engine,
+    candidate_id: int,
+    opening: dict[str, Any],
+    *,
+    result: dict[str, Any] | None = None,
+    assigned: bool = True,
+    stage: Stage | None = None,
+) -> tuple[int, int | None]:
+    """A finished round that proposed the candidate for the opening (``assigned``) and, with a
+    ``stage``, published the pair as a placement: (round id, placement id)."""
     with open_session(engine, mode="write") as session:
-        found = Round(status="done", progress=1.0, result={"unassigned": []})
+        found = Round(
+            status="done",
+            progress=1.0,
+            result=result or {"unassigned": []},
+            finished_at=datetime.now(UTC),
+        )
         session.add(found)
         session.flush()
         assert found.id is not None
-        session.add(
-            Placement(
-                round_id=found.id,
-                candidate_id=candidate_id,
-                opening_id=opening["id"],
-                employer_id=opening["employer_id"],
-                score=0.5,
-                stage=stage,
-            )
-        )
+        pair = {
+            "round_id": found.id,
+            "candidate_id": candidate_id,
+            "opening_id": opening["id"],
+            "employer_id": opening["employer_id"],
+            "score": 0.7,
+        }
+        if assigned:
+            explanation = {"terms": [["essential", 0.7]], "rules": []}
+            session.add(RoundAssignment(**pair, explanation=explanation))
+        placement = None if stage is None else Placement(**pair, stage=stage)
+        if placement is not None:
+            session.add(placement)
         session.commit()
+        return found.id, None if placement is None else placement.id
 
 
 @pytest.fixture
@@ -461,23 +451,9 @@ def test_retention_run_erases_closed_candidates_only(
             URL, json=candidate_body(full_name=name), headers=auth(world.agency_a)
         )
         ids[name] = created.json()["id"]
-    _place(engine, ids["old_closed"], opening, "returned")
-    _place(engine, ids["old_open"], opening, "interview")
-    with open_session(engine, mode="write") as session:  # proposed by a round just now
-        found = Round(status="done", progress=1.0, result={"unassigned": []})
-        session.add(found)
-        session.flush()
-        assert found.id is not None
-        session.add(
-            RoundAssignment(
-                round_id=found.id,
-                candidate_id=ids["old_in_new_round"],
-                opening_id=opening["id"],
-                employer_id=opening["employer_id"],
-                score=0.5,
-            )
-        )
-        session.commit()
+    _round(engine, ids["old_closed"], opening, assigned=False, stage="returned")
+    _round(engine, ids["old_open"], opening, assigned=False, stage="interview")
+    _round(engine, ids["old_in_new_round"], opening)  # proposed by a round just now
     for name in ("old_no_placement", "old_closed", "old_open", "old_in_new_round"):
         _age(engine, ids[name], days=800)
 
