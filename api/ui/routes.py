@@ -327,50 +327,17 @@ def _load_round(session: Session, round_id: int) -> Round:
     return found
 
 
-def _override_explanation(
-    session: Session, round_id: int, opening_id: int, candidate_id: int
-) -> tuple[float | None, dict[str, Any]] | None:
-    """The score and explanation of a pair an override put in (the latest such override)."""
-    found = session.execute(
-        select(Decision.new_score, Decision.new_explanation)
-        .where(
-            col(Decision.round_id) == round_id,
-            col(Decision.action) == "override",
-            col(Decision.opening_id) == opening_id,
-            col(Decision.new_candidate_id) == candidate_id,
-        )
-        .order_by(col(Decision.id).desc())
-    ).first()
-    return None if found is None else (found[0], found[1] or {})
-
-
 def _pair(
     request: Request, session: Session, lang: str, round_id: int, opening_id: int, candidate_id: int
 ) -> views.PairView | None:
-    taxonomy = _taxonomy(request)
-    view = views.pair_view(
+    return views.pair_view(
         session,
         round_id=round_id,
         opening_id=opening_id,
         candidate_id=candidate_id,
-        taxonomy=taxonomy,
+        taxonomy=_taxonomy(request),
         lang=lang,
     )
-    if view is None:
-        override = _override_explanation(session, round_id, opening_id, candidate_id)
-        if override is None:
-            return None
-        view = views.pair_view(
-            session,
-            round_id=round_id,
-            opening_id=opening_id,
-            candidate_id=candidate_id,
-            taxonomy=taxonomy,
-            lang=lang,
-            score=override[0],
-            explanation=override[1],
-        )
-    return view
 
 
 def _history(session: Session, round_id: int, opening_id: int, candidate_id: int) -> list[Any]:

@@ -345,22 +345,31 @@ def pair_view(
     candidate_id: int,
     taxonomy: Taxonomy,
     lang: str,
-    score: float | None = None,
-    explanation: Mapping[str, Any] | None = None,
 ) -> PairView | None:
-    """The explanation of a pair of the round (or the given one, for an overridden-in pair);
-    None when the round has no such pair."""
-    if explanation is None:
-        found = session.execute(
+    """The explanation of a pair of the round, or of a pair an override put in (the latest
+    such override's); None when the round has neither."""
+    found = (
+        session.execute(
             select(RoundAssignment.score, RoundAssignment.explanation).where(
                 col(RoundAssignment.round_id) == round_id,
                 col(RoundAssignment.opening_id) == opening_id,
                 col(RoundAssignment.candidate_id) == candidate_id,
             )
         ).first()
-        if found is None:
-            return None
-        score, explanation = found
+        or session.execute(
+            select(Decision.new_score, Decision.new_explanation)
+            .where(
+                col(Decision.round_id) == round_id,
+                col(Decision.action) == "override",
+                col(Decision.opening_id) == opening_id,
+                col(Decision.new_candidate_id) == candidate_id,
+            )
+            .order_by(col(Decision.id).desc())
+        ).first()
+    )
+    if found is None:
+        return None
+    score, explanation = found
     opening = session.execute(
         select(Opening.title, Organisation.name)
         .join(Organisation, col(Organisation.id) == col(Opening.employer_id))
