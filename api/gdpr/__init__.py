@@ -20,6 +20,9 @@ Erasure, for each row of the footprint:
   candidate held are deleted (or re-worded after another holder of the same folded text), the
   candidate's id is taken out of the stored answers of imports (``Idempotency-Key`` replays)
   and out of round results (unassigned candidates, reserve lists);
+* on SQLite, ``secure_delete`` is on for the transaction's connection, so what is deleted or
+  overwritten is zeroed in the file (it reaches the main file at the next WAL checkpoint);
+  PostgreSQL keeps dead row versions until ``VACUUM`` reuses their space;
 * the audit log is never touched (append-only, and pseudonymous by construction).
 
 An ``Erasure`` row records it (pseudonymous subject, who, when, counts per table), one
