@@ -249,6 +249,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "expl.rules": ("Eligibility rules", "Règles d'éligibilité"),
     "expl.via_occupation": ("via a past occupation", "par un ancien métier"),
     "expl.none": ("none", "aucune"),
+    "expl.overridden_in": (
+        "Put on the place by an override: decide on the pair it replaced.",
+        "Placé par un remplacement : la décision porte sur la paire remplacée.",
+    ),
     "expl.history": ("Decisions on this pair", "Décisions sur cette paire"),
     "expl.not_found": (
         "This pair is not an assignment of the round.",

@@ -334,6 +334,8 @@ class PairView:
     partial: list[dict[str, Any]]
     rules: list[tuple[str, bool, str]]
     locked: bool
+    #: A pair of the round's result (decisions are taken on these), else put in by an override.
+    proposed: bool = True
     history: list[Any] = field(default_factory=list)
 
 
@@ -348,14 +350,15 @@ def pair_view(
 ) -> PairView | None:
     """The explanation of a pair of the round, or of a pair an override put in (the latest
     such override's); None when the round has neither."""
+    proposed = session.execute(
+        select(RoundAssignment.score, RoundAssignment.explanation).where(
+            col(RoundAssignment.round_id) == round_id,
+            col(RoundAssignment.opening_id) == opening_id,
+            col(RoundAssignment.candidate_id) == candidate_id,
+        )
+    ).first()
     found = (
-        session.execute(
-            select(RoundAssignment.score, RoundAssignment.explanation).where(
-                col(RoundAssignment.round_id) == round_id,
-                col(RoundAssignment.opening_id) == opening_id,
-                col(RoundAssignment.candidate_id) == candidate_id,
-            )
-        ).first()
+        proposed
         or session.execute(
             select(Decision.new_score, Decision.new_explanation)
             .where(
@@ -413,6 +416,7 @@ def pair_view(
             for r in ex.get("rules", [])
         ],
         locked=bool(ex.get("locked")),
+        proposed=proposed is not None,
     )
 
 

@@ -318,6 +318,9 @@ def test_override_publish_and_the_audit_view(
     )
     page = staff.get(f"/ui/rounds/{round_id}")
     assert "put in by override" in page.text and "overridden" in page.text
+    newcomer = staff.get(f"/ui/rounds/{round_id}/pairs/{programme['opening']}/{c3}")
+    assert "Put on the place by an override" in newcomer.text
+    assert 'class="decide"' not in newcomer.text  # decisions are taken on proposed pairs
     published = staff.post(
         f"/ui/rounds/{round_id}/publish",
         data={"csrf_token": csrf_of(page.text), "sign_off_reason": "Small pilot, checked by hand"},
@@ -399,6 +402,18 @@ def test_pages_speak_french(staff: TestClient, programme: dict[str, Any]) -> Non
     assert "Journal d'audit" in staff.get("/ui/audit").text.replace("&#39;", "'")
     english = staff.get("/ui/rounds", params={"lang": "en"})
     assert '<html lang="en">' in english.text
+
+
+def test_a_round_still_running_says_so_and_refreshes(staff: TestClient, engine: Engine) -> None:
+    with open_session(engine, mode="write") as session:
+        found = Round(status="running", stage="shortlist", progress=0.4)
+        session.add(found)
+        session.commit()
+        round_id = found.id
+    page = staff.get(f"/ui/rounds/{round_id}")
+    assert page.status_code == 200
+    assert "This round is running" in page.text and 'http-equiv="refresh"' in page.text
+    assert 'class="pair-link"' not in page.text
 
 
 def test_errors_are_messages_not_tracebacks(
