@@ -9,12 +9,14 @@ for a form, a flash on the page the form came from) in the page's language.
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import traceback
 import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
@@ -689,16 +691,37 @@ def reports_page(
     )
 
 
+#: Sections of the report's CSV a chart offers alone (``api.reports.report_csv``'s first column).
+CsvSection = Literal[
+    "funnel", "funnel_reached", "score_distribution", "training_needs", "fairness",
+    "price_of_fairness", "reviewers",
+]  # fmt: skip
+
+
+def _section(text: str, section: str) -> str:
+    """The header and the rows of one section of the report's CSV."""
+    rows = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([rows[0], *(row for row in rows[1:] if row and row[0] == section)])
+    return out.getvalue()
+
+
 @router.get("/reports.csv")
 def report_download(
     principal: Staff,
     session: SessionDep,
     round_id: Annotated[int | None, Query(alias="round", ge=1, le=MAX_ID)] = None,
+    section: Annotated[CsvSection | None, Query()] = None,
 ) -> Response:
+    """The report as CSV: every figure, or one chart's (``section``)."""
     del principal
     name = "programme" if round_id is None else f"round-{round_id}"
+    text = report_csv(_report(session, round_id))
+    if section is not None:
+        text, name = _section(text, section), f"{name}-{section}"
     return Response(
-        report_csv(_report(session, round_id)),
+        text,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="report-{quote(name)}.csv"'},
     )

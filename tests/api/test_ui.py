@@ -393,6 +393,16 @@ def test_reports_page_and_csv(staff: TestClient, programme: dict[str, Any]) -> N
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.startswith("section,basis,dimension,item,measure,value")
     assert "attachment" in csv.headers["content-disposition"]
+    # Each chart's own CSV: its section of the report alone.
+    needs = staff.get(
+        "/ui/reports.csv", params={"round": programme["round"], "section": "training_needs"}
+    )
+    header, *rows = needs.text.splitlines()
+    assert header == "section,basis,dimension,item,measure,value"
+    assert rows and all(row.startswith("training_needs,") for row in rows)
+    assert any(row.endswith(",operate automated process control") for row in rows)
+    assert "section=training_needs&amp;round=" in page.text
+    assert staff.get("/ui/reports.csv", params={"section": "nope"}).status_code == 422
 
 
 def test_pages_speak_french(staff: TestClient, programme: dict[str, Any]) -> None:
