@@ -79,13 +79,10 @@ PROGRESSION = tuple(stage for stage in STAGES if stage != "closed")
 #: Stages at which a candidate counts as placed.
 PLACED_STAGES = frozenset(STAGES[STAGES.index("placed") : STAGES.index("closed")])
 DIMENSIONS = ("gender", "origin", "agency")
-#: Where a stored round result may hold each figure (the first present wins).
-_PRICE_OF_FAIRNESS = (
-    ("manifest", "quotas", "price_of_fairness"),
-    ("metrics", "price_of_fairness"),
-    ("metrics", "quotas", "price_of_fairness"),
-)
-_BLOCKING_PAIRS = (("metrics", "blocking_pairs"), ("manifest", "blocking_pairs"))
+#: Where a stored round result holds each figure (``matching.records``: ``Manifest.quotas``,
+#: ``Metrics.stability``); absent in rounds without quotas, or stored before stability was.
+_PRICE_OF_FAIRNESS = (("manifest", "quotas", "price_of_fairness"),)
+_BLOCKING_PAIRS = (("metrics", "stability", "blocking_pairs"),)
 
 
 class Member(NamedTuple):

@@ -44,6 +44,7 @@ __all__ = [
     "SkillClaim",
     "SkillMatch",
     "SkillRef",
+    "Stability",
     "Unassigned",
     "UnassignedReason",
     "UnreachableQuotas",
@@ -340,6 +341,18 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class Stability:
+    """Whatever the mode: ``blocking_pairs`` of the result under both sides' preferences
+    (listed first, then score order), and the total score of the stable and of the optimal
+    matching of the same shortlist graph (same locks); ``score_given_up`` = optimal − stable."""
+
+    blocking_pairs: int
+    stable_total: float
+    optimal_total: float
+    score_given_up: float
+
+
+@dataclass(frozen=True, slots=True)
 class Metrics:
     """Round figures. ``by_gender`` / ``by_origin``: group → {"candidates", "placed", "rate"},
     or {"suppressed": True} for groups of fewer than 10 candidates."""
@@ -353,6 +366,8 @@ class Metrics:
     essential_coverage: float | None
     by_gender: Mapping[str, Mapping[str, object]]
     by_origin: Mapping[str, Mapping[str, object]]
+    #: Blocking pairs of the result and the price of stability (``matching.stability``).
+    stability: Stability | None = None
 
 
 @dataclass(frozen=True, slots=True)

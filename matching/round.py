@@ -23,6 +23,7 @@ make a quota unreachable, its diagnosis and the relaxed quota applied (or an
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from importlib import import_module, metadata
@@ -50,6 +51,7 @@ from matching.reserves import reserve_lists
 from matching.scoring import SkillModel
 from matching.shortlist import build_shortlist
 from matching.solvers.graph import AssignmentGraph, Solution
+from matching.stability import preference_keys, stability_of
 from matching.training import (
     TrainingPath,
     combined_edges,
@@ -65,7 +67,16 @@ __all__ = ["STAGES", "Solver", "resolve_solver", "run_round"]
 
 Solver = Callable[..., Solution]
 #: Stage names reported to ``run_round``'s ``observer``, in order.
-STAGES: tuple[str, ...] = ("validate", "index", "score", "shortlist", "solve", "explain", "report")
+STAGES: tuple[str, ...] = (
+    "validate",
+    "index",
+    "score",
+    "shortlist",
+    "solve",
+    "explain",
+    "stability",
+    "report",
+)
 
 #: mode → (module, function) of its solver; imported only when a round uses it.
 _SOLVERS: dict[str, tuple[str, str]] = {
@@ -175,6 +186,16 @@ def run_round(
     )
     done("explain")
     metrics = round_metrics(features.candidates, features.openings, assignments)
+    plain = not policy.quotas and not paths  # the mode's solver alone gave the result
+    stability = stability_of(
+        graph,
+        chosen,
+        features=features,
+        stable=solution if plain and policy.mode == "stable" else None,
+        optimal=solution if plain and policy.mode == "optimal" else None,
+    )
+    metrics = dataclasses.replace(metrics, stability=stability)
+    done("stability")
     objective = float(graph.score[chosen].sum()) if len(chosen) else 0.0
     if paths:
         objective += float(combined.score[trained.combined].sum())
@@ -224,48 +245,9 @@ def run_round(
 
 def _solve(mode: Mode, solver: Solver, graph: AssignmentGraph, features: Features) -> Solution:
     if mode == "stable":
-        candidate_keys, opening_keys = _preference_keys(features, graph)
+        candidate_keys, opening_keys = preference_keys(features, graph)
         return solver(graph, candidate_prefs=candidate_keys, opening_prefs=opening_keys)
     return solver(graph)
-
-
-def _preference_keys(
-    features: Features, graph: AssignmentGraph
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Per-edge rank keys (lower preferred) for the stable mode: listed openings (candidates)
-    first in list order, then the rest by descending score, then by id."""
-    n_o = max(graph.n_openings, 1)
-    key = graph.cand.astype(np.int64) * n_o + graph.opening
-    listed_c = [
-        (i, features.opening_row[o], r)
-        for i, c in enumerate(features.candidates)
-        for r, o in enumerate(c.preferences)
-        if o in features.opening_row
-    ]
-    listed_o = [
-        (features.candidate_row[c], j, r)
-        for j, o in enumerate(features.openings)
-        for r, c in enumerate(o.ranking)
-        if c in features.candidate_row
-    ]
-    out = []
-    for listed, group, other in (
-        (listed_c, graph.cand, graph.opening),
-        (listed_o, graph.opening, graph.cand),
-    ):
-        position = np.full(graph.n_edges, np.iinfo(np.int64).max, dtype=np.int64)
-        if listed:
-            arr = np.array(listed, dtype=np.int64)
-            lkey = arr[:, 0] * n_o + arr[:, 1]
-            at = np.searchsorted(key, lkey)
-            hit = at < len(key)
-            hit[hit] = key[at[hit]] == lkey[hit]
-            position[at[hit]] = arr[hit, 2]
-        order = np.lexsort((other, -graph.score, position, group))
-        rank = np.empty(graph.n_edges, dtype=np.int64)
-        rank[order] = np.arange(graph.n_edges)
-        out.append(rank)
-    return out[0], out[1]
 
 
 def _check_locks(features: Features, policy: Policy) -> None:

@@ -113,7 +113,11 @@ def programme(client: TestClient, world: World, engine: Engine) -> Programme:
             status="done",
             progress=1.0,
             result={
-                "metrics": {"places_total": 20, "places_filled": 11, "blocking_pairs": 2},
+                "metrics": {
+                    "places_total": 20,
+                    "places_filled": 11,
+                    "stability": {"blocking_pairs": 2},
+                },
                 "manifest": {"quotas": {"price_of_fairness": 0.25, "status": "met"}},
                 "unassigned": [
                     {"candidate": str(ids[n]), "reason": "outcompeted", "details": {}}
@@ -521,7 +525,9 @@ def test_stored_round_json_reads_as_the_core_computed_it() -> None:
     price = stored_price_of_fairness(result)
     assert price is not None and price > 0
     assert price == result["manifest"]["quotas"]["price_of_fairness"]
-    assert stored_blocking_pairs(result) is None  # the optimal mode does not count them
+    blocking = stored_blocking_pairs(result)  # every mode counts them
+    assert blocking is not None
+    assert blocking == result["metrics"]["stability"]["blocking_pairs"] >= 0
     plain = result_json(run_round(cands, opens, Policy(), taxonomy=TAXONOMY))
     assert stored_price_of_fairness(plain) is None
 
