@@ -132,6 +132,7 @@ def _error_page(request: Request, exc: Exception) -> Response:
         status_code=status,
     )
     write_session(request, response, read_session(request))
+    _protect(response)
     return response
 
 
@@ -224,7 +225,20 @@ def render(
             secure=request.url.scheme == "https",
         )
     write_session(request, response, read_session(request))
+    _protect(response)
     return response
+
+
+#: Pages load only this site's stylesheet and script, post only to it, and are never framed.
+CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+
+def _protect(response: Response) -> None:
+    """Headers of every page: no caching of staff data, no framing (clickjacking)."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
 
 
 def _redirect(request: Request, url: str, kind: str, message: str) -> Response:

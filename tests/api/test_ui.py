@@ -149,7 +149,10 @@ def test_sign_in_sets_a_signed_httponly_lax_cookie(client: TestClient, world: Wo
     assert cookie.startswith(f"{COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/ui" in cookie
     assert world.staff not in cookie  # the digest, never the token
-    assert client.get("/ui/dashboard").status_code == 200
+    page = client.get("/ui/dashboard")
+    assert page.status_code == 200
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
 
     # A tampered cookie is no session at all.
     value = client.cookies.get(COOKIE)

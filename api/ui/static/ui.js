@@ -61,7 +61,11 @@ function openPanel(link) {
   const panel = document.getElementById("panel");
   if (!panel || !link.dataset.panel) return false;
   fetch(link.dataset.panel, { credentials: "same-origin", headers: { "Accept": "text/html" } })
-    .then((r) => { if (!r.ok) throw new Error(r.status); return r.text(); })
+    .then((r) => {
+      // Signed out meanwhile (redirected to sign-in) or an error: load the page itself.
+      if (!r.ok || r.redirected) throw new Error(String(r.status));
+      return r.text();
+    })
     .then((html) => {
       panel.innerHTML = html;
       document.querySelectorAll("tr.selected").forEach((tr) => tr.classList.remove("selected"));
