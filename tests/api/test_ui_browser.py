@@ -267,6 +267,7 @@ def test_staff_review_a_round_in_the_browser(page: Any, live: Live) -> None:
     shoot(page, "reports")
     page.goto(f"{base}/ui/dashboard?lang=fr")
     assert "Tableau de bord du programme" in page.locator("h1").inner_text()
+    shoot(page, "dashboard-fr")
 
     # Each employer's token sees exactly its published pairs, pseudonymised.
     rows_by_employer = employer_rows(live)
