@@ -17,6 +17,7 @@ import matching
 from api import audit
 from api.convert import CONCEPT_COLUMNS, ConceptRow, to_candidate, to_opening
 from api.db import open_session
+from api.gdpr.erasure import without_candidates
 from api.models._types import utc_now
 from api.models.candidates import Candidate, CandidateConcept
 from api.models.openings import Opening, OpeningConcept
@@ -177,6 +178,19 @@ def _concept_rows(
     return out
 
 
+def _without_erased(result: dict[str, Any], candidates: set[int | None]) -> dict[str, Any]:
+    """The stored part of ``result``, without candidates erased while the round ran."""
+    stored = {k: result[k] for k in RESULT_KEYS if k in result}
+    named = {int(u["candidate"]) for u in stored.get("unassigned", [])}
+    for reserve in stored.get("reserves", {}).values():
+        named.update(int(r["candidate"]) for r in reserve)
+    gone = named - candidates
+    if not gone:
+        return stored
+    scrubbed, _found = without_candidates(stored, gone)
+    return dict(scrubbed)
+
+
 def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
     """Store a finished round in one transaction, if it is still running (else nothing)."""
     with open_session(engine, mode="write") as session:
@@ -189,7 +203,7 @@ def store_result(engine: Engine, round_id: int, result: dict[str, Any]) -> bool:
             status="done",
             stage=STAGES[-1],
             progress=1.0,
-            result={k: result[k] for k in RESULT_KEYS if k in result},
+            result=_without_erased(result, candidates),
             output_hash=result["manifest"]["output_hash"],
             finished_at=utc_now(),
         ):

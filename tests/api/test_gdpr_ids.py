@@ -1,0 +1,74 @@
+"""An erased candidate's id is never given to the next candidate (SQLite would reuse the
+highest id; the new person would inherit the erased one's pseudonyms and audit trail), and a
+round that finishes after an erasure stores no trace of the erased candidate."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.db import open_session
+from api.models.rounds import Round
+from api.pseudonyms import pseudonym
+from api.round_store import store_result
+from tests.api.factories import World, auth, candidate_body
+
+URL = "/api/v1/candidates"
+
+
+def _create(client: TestClient, token: str, name: str) -> int:
+    answer = client.post(URL, json=candidate_body(full_name=name), headers=auth(token))
+    assert answer.status_code == 201, answer.text
+    return int(answer.json()["id"])
+
+
+def test_the_newest_candidates_erased_id_is_not_reused(client: TestClient, world: World) -> None:
+    first = _create(client, world.agency_a, "Amina Benali")
+    newest = _create(client, world.agency_a, "Youssef Trabelsi")
+    also = _create(client, world.agency_a, "Salma Haddad")
+    for erased in (also, newest):  # the two newest, newest first then the next
+        answer = client.delete(f"{URL}/{erased}?erase=true", headers=auth(world.agency_a))
+        assert answer.status_code == 204
+    batch = [_create(client, world.agency_b, f"Person {i}") for i in range(3)]
+    assert min(batch) > max(first, newest, also)
+    assert len(set(batch)) == 3
+    secret = b"s"
+    erased_pseudonym = pseudonym(secret, employer_id=1, candidate_id=also)
+    assert all(pseudonym(secret, employer_id=1, candidate_id=c) != erased_pseudonym for c in batch)
+
+
+def test_ids_run_on_normally_without_erasures(client: TestClient, world: World) -> None:
+    ids = [_create(client, world.agency_a, f"Person {i}") for i in range(3)]
+    assert ids == sorted(ids) and len(set(ids)) == 3
+
+
+def test_a_round_finishing_after_an_erasure_stores_no_trace_of_them(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    kept = _create(client, world.agency_a, "Amina Benali")
+    erased = _create(client, world.agency_a, "Omar Fathy")
+    with open_session(engine, mode="write") as session:
+        running = Round(status="running")
+        session.add(running)
+        session.commit()
+        round_id = running.id
+    assert round_id is not None
+    # The worker read both; the agency erases one before the result comes back.
+    erasing = client.delete(f"{URL}/{erased}?erase=true", headers=auth(world.agency_a))
+    assert erasing.status_code == 204
+    unassigned = [{"candidate": str(c), "reason": "no_eligible_opening"} for c in (kept, erased)]
+    reserve = {"candidate": str(erased), "score": 0.5, "assigned_to": None, "assigned_score": None}
+    result = {
+        "assignments": [],
+        "unassigned": unassigned,
+        "reserves": {"9": [reserve]},
+        "metrics": {"candidates": 2},
+        "manifest": {"output_hash": "h", "input_hash": "i", "policy": {}},
+    }
+    assert store_result(engine, round_id, result)
+    with open_session(engine, mode="read") as session:
+        stored = session.get(Round, round_id)
+        assert stored is not None and stored.result is not None
+        assert [u["candidate"] for u in stored.result["unassigned"]] == [str(kept)]
+        assert stored.result["reserves"] == {"9": []}
+        assert stored.result["metrics"] == {"candidates": 2}  # counts stay
