@@ -1,170 +1,44 @@
 """The staff pages under ``/ui``: thin handlers that load a page's records (``api.ui.views``),
 call the same services as the API (``api.review``, ``api.curation``, ``api.reports``) and
-render a template.
-
-Forms post and redirect (POST → 303 → GET), carrying the outcome in a one-shot flash cookie.
-Errors never reach the browser as tracebacks or JSON: ``UiRoute`` turns them into a page (or,
-for a form, a flash on the page the form came from) in the page's language.
+render a template (``api.ui.pages``: language, CSRF, flash messages, errors as pages).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
-import traceback
-import uuid
-from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi import Path as PathParam
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
-from fastapi.templating import Jinja2Templates
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
-from starlette.exceptions import HTTPException
 
 from api import review
 from api.auth import Principal, authenticate, hash_token
 from api.curation import confirm, dismiss, refresh_normaliser, sync_queue, usage
 from api.db import open_session
 from api.deps import MAX_ID, PUBLIC, EngineDep, SessionDep, SettingsDep
-from api.errors import (
-    FieldProblem,
-    ForbiddenError,
-    InvalidInputError,
-    NotAuthenticatedError,
-    NotFoundError,
-    ServiceError,
-)
+from api.errors import FieldProblem, InvalidInputError, NotFoundError
 from api.models.curation import CurationItem, CurationStatus
-from api.models.review import REASON_CODES, Decision, DecisionAction
+from api.models.review import Decision, DecisionAction
 from api.models.rounds import Round
 from api.reports import programme_report, relabelled, report_csv, round_report
 from api.routes._esco import EscoDep, set_esco
 from api.ui import charts, views
-from api.ui.i18n import LANG_COOKIE, LANGS, Lang, Translator, pick_language
+from api.ui.i18n import Translator
+from api.ui.pages import STATIC_DIR, UiRoute, page_language, redirect, render
 from api.ui.session import (
-    CSRF_FIELD,
-    FLASH_COOKIE,
-    CsrfError,
     StaffPage,
     UiSession,
     clear_session,
-    pop_flash,
-    read_session,
     set_flash,
     verify_csrf,
     write_session,
 )
 
 __all__ = ["STATIC_DIR", "UiRoute", "router"]
-
-logger = logging.getLogger("api")
-
-TEMPLATES_DIR = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
-
-
-# --- errors as pages ------------------------------------------------------------------------
-
-
-def _lang(request: Request) -> Lang:
-    return pick_language(
-        query=request.query_params.get("lang"),
-        cookie=request.cookies.get(LANG_COOKIE),
-        accept=request.headers.get("accept-language"),
-    )
-
-
-def _error_message(t: Translator, exc: Exception) -> tuple[int, str]:
-    if isinstance(exc, CsrfError):
-        return 403, t("error.csrf")
-    if isinstance(exc, ForbiddenError):
-        return 403, t("error.forbidden")
-    if isinstance(exc, NotFoundError):
-        return 404, t("error.not_found") + f" ({exc})"
-    if isinstance(exc, InvalidInputError):
-        detail = "; ".join(f"{p.loc[-1]}: {p.msg}" for p in exc.problems)
-        return 422, t("error.invalid", detail=detail)
-    if isinstance(exc, RequestValidationError):
-        detail = "; ".join(
-            f"{err.get('loc', ('?',))[-1]}: {err.get('msg', 'invalid')}" for err in exc.errors()
-        )
-        return 422, t("error.invalid", detail=detail)
-    if isinstance(exc, ServiceError):
-        return exc.status_code, str(exc)
-    if isinstance(exc, HTTPException):
-        return exc.status_code, str(exc.detail)
-    if isinstance(exc, OperationalError):
-        return 503, t("error.busy")
-    error_id = uuid.uuid4().hex[:12]
-    frames = "\n".join(
-        f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)
-    )
-    # As api.errors: the type and where, never the message (it may quote personal data).
-    logger.error(
-        "unhandled %s in a staff page (error id %s)\n%s", type(exc).__name__, error_id, frames
-    )
-    return 500, t("error.internal", error_id=error_id)
-
-
-def _error_page(request: Request, exc: Exception) -> Response:
-    t = Translator(_lang(request))
-    status, message = _error_message(t, exc)
-    if request.method == "POST" and status < 500:
-        # A form: back to the page it came from, the problem shown there.
-        back = request.headers.get("referer") or "/ui/dashboard"
-        target = back if _same_site(request, back) else "/ui/dashboard"
-        response: Response = RedirectResponse(target, status_code=303)
-        set_flash(request, response, "error", message)
-        return response
-    response = templates.TemplateResponse(
-        request,
-        "error.html",
-        _context(request, t, principal=None, message=message),
-        status_code=status,
-    )
-    write_session(request, response, read_session(request))
-    _protect(response)
-    return response
-
-
-def _same_site(request: Request, url: str) -> bool:
-    base = str(request.base_url).rstrip("/")
-    return url.startswith(base + "/ui") or url.startswith("/ui")
-
-
-class UiRoute(APIRoute):
-    """A page route: a request that is not signed in goes to the sign-in page; any error
-    becomes a page (or a flash), never a traceback or a JSON body."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def page(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except NotAuthenticatedError:
-                target = request.url.path
-                if request.method != "GET":
-                    target = "/ui/dashboard"
-                elif request.url.query:
-                    target += "?" + request.url.query
-                return RedirectResponse(
-                    "/ui/signin?" + urlencode({"next": target}), status_code=303
-                )
-            except Exception as exc:
-                return _error_page(request, exc)
-
-        return page
-
 
 router = APIRouter(route_class=UiRoute, include_in_schema=False)
 
@@ -173,78 +47,6 @@ StaffForm = Annotated[Principal, Depends(StaffPage("staff", "admin", form=True))
 RoundId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 ObjectId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 Id = Annotated[int, Form(ge=1, le=MAX_ID)]
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-
-def _context(
-    request: Request, t: Translator, *, principal: Principal | None, **values: Any
-) -> dict[str, Any]:
-    session = read_session(request)
-    return {
-        "t": t,
-        "lang": t.lang,
-        "other_lang": next(code for code in LANGS if code != t.lang),
-        "csrf_field": CSRF_FIELD,
-        "csrf": session.csrf,
-        "principal": principal,
-        "path": request.url.path,
-        "reason_codes": REASON_CODES,
-        **values,
-    }
-
-
-def render(
-    request: Request,
-    template: str,
-    *,
-    principal: Principal | None,
-    status_code: int = 200,
-    **values: Any,
-) -> Response:
-    """The page, in the request's language (``?lang=`` is remembered in a cookie), with this
-    session's CSRF token and any flash message."""
-    t = Translator(_lang(request))
-    flash = pop_flash(request)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        _context(request, t, principal=principal, flash=flash, **values),
-        status_code=status_code,
-    )
-    if flash is not None:
-        response.delete_cookie(FLASH_COOKIE, path="/ui")
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie(
-            LANG_COOKIE,
-            t.lang,
-            max_age=365 * 86400,
-            path="/ui",
-            samesite="lax",
-            secure=request.url.scheme == "https",
-        )
-    write_session(request, response, read_session(request))
-    _protect(response)
-    return response
-
-
-#: Pages load only this site's stylesheet and script, post only to it, and are never framed.
-CSP = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-
-
-def _protect(response: Response) -> None:
-    """Headers of every page: no caching of staff data, no framing (clickjacking)."""
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-
-
-def _redirect(request: Request, url: str, kind: str, message: str) -> Response:
-    response = RedirectResponse(url, status_code=303)
-    set_flash(request, response, kind, message)
-    return response
 
 
 def _taxonomy(request: Request) -> Any:
@@ -280,15 +82,15 @@ async def signin(
     next_page: Annotated[str, Form(alias="next", max_length=500)] = "/ui/dashboard",
 ) -> Response:
     await verify_csrf(request)  # the sign-in form carries the anonymous session's token
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     engine = request.app.state.engine
     with open_session(engine, mode="read") as session:
         principal = authenticate(session, token.strip())
     again = "/ui/signin?" + urlencode({"next": _safe_next(next_page)})
     if principal is None:
-        return _redirect(request, again, "error", t("signin.bad_token"))
+        return redirect(request, again, "error", t("signin.bad_token"))
     if principal.access_role not in ("staff", "admin"):
-        return _redirect(request, again, "error", t("signin.not_staff"))
+        return redirect(request, again, "error", t("signin.not_staff"))
     response = RedirectResponse(_safe_next(next_page), status_code=303)
     # A new session (new CSRF token) on sign-in: nothing from before carries over.
     write_session(request, response, UiSession.new(hash_token(token.strip())))
@@ -297,7 +99,7 @@ async def signin(
 
 @router.post("/signout")
 def signout(request: Request, _principal: StaffForm) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     response = RedirectResponse("/ui/signin", status_code=303)
     clear_session(request, response)
     set_flash(request, response, "info", t("signin.signed_out"))
@@ -309,7 +111,7 @@ def signout(request: Request, _principal: StaffForm) -> Response:
 
 @router.get("/dashboard")
 def dashboard_page(request: Request, principal: Staff, session: SessionDep) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     data = views.dashboard(session, _taxonomy(request), t.lang)
     funnel = programme_report(session).funnel
     reached = [(t(f"stage.{s.stage}"), s.count) for s in funnel.reached]
@@ -396,7 +198,7 @@ def round_page(
     session: SessionDep,
     pair: Annotated[str | None, Query(max_length=40, pattern=r"^(\d{1,10}-\d{1,10})?$")] = None,
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     found = _load_round(session, round_id)
     if found.status != "done":
         return render(request, "round.html", principal=principal, round=found, done=False)
@@ -437,7 +239,7 @@ def pair_panel(
     session: SessionDep,
 ) -> Response:
     """The side panel alone (the page's script swaps it in without a reload)."""
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     found = _load_round(session, round_id)
     view = _pair(request, session, t.lang, round_id, opening_id, candidate_id)
     if view is None:
@@ -467,7 +269,7 @@ def decide_pair(
     reason: Annotated[str, Form(max_length=1000)] = "",
     new_candidate_id: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     new_id = new_candidate_id.strip()
     if new_id and not new_id.isdigit():
         raise InvalidInputError(
@@ -486,7 +288,7 @@ def decide_pair(
     )
     session.commit()
     shown = int(new_id) if action == "override" and new_id else candidate_id
-    return _redirect(
+    return redirect(
         request,
         f"/ui/rounds/{round_id}?pair={opening_id}-{shown}#panel",
         "info",
@@ -503,7 +305,7 @@ def publish_round(
     settings: SettingsDep,
     sign_off_reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     result = review.publish(
         session,
         round_id=round_id,
@@ -512,7 +314,7 @@ def publish_round(
         threshold=settings.impact_ratio_threshold,
     )
     session.commit()
-    return _redirect(
+    return redirect(
         request,
         f"/ui/rounds/{round_id}",
         "info",
@@ -533,7 +335,7 @@ def curation_page(
     item: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     with open_session(engine, mode="write") as session:
         sync_queue(session, normaliser)
         session.commit()
@@ -583,7 +385,7 @@ def confirm_item(
     normaliser: EscoDep,
     concept_uri: Annotated[str, Form(min_length=1, max_length=255)],
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     item = _load_item(session, item_id)
     updated = confirm(
         session, item, concept_uri=concept_uri, user_id=principal.user_id, normaliser=normaliser
@@ -592,7 +394,7 @@ def confirm_item(
     session.commit()
     set_esco(request, refresh_normaliser(session, normaliser))
     label = views.label_of(normaliser.normalizer.taxonomy, concept_uri, concept_uri, t.lang)
-    return _redirect(
+    return redirect(
         request,
         "/ui/curation",
         "info",
@@ -604,12 +406,12 @@ def confirm_item(
 def dismiss_item(
     request: Request, item_id: ObjectId, principal: StaffForm, session: SessionDep
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     item = _load_item(session, item_id)
     dismiss(session, item, user_id=principal.user_id)
     text = item.text
     session.commit()
-    return _redirect(request, "/ui/curation", "info", t("cur.dismissed", text=text))
+    return redirect(request, "/ui/curation", "info", t("cur.dismissed", text=text))
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -627,7 +429,7 @@ def reports_page(
     settings: SettingsDep,
     round_id: Annotated[int | None, Query(alias="round", ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    t = Translator(_lang(request))
+    t = Translator(page_language(request))
     done = [r for r in views.rounds(session) if r.status == "done"]
     if not done:
         return render(request, "reports.html", principal=principal, report=None, done=done)
