@@ -6,12 +6,13 @@ import multiprocessing
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import api.models  # noqa: F401  (registers the tables)
 from api.db import create_db_engine
-from api.migrations import upgrade
+from api.migrations import alembic_config, upgrade
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -59,3 +60,18 @@ def test_concurrent_upgrades_wait_for_each_other(database_url: str) -> None:
         assert set(SQLModel.metadata.tables) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_history_has_one_head(database_url: str) -> None:
+    """Branches written side by side are merged: a new revision has one parent to revise,
+    and the database records a single version."""
+    engine = create_db_engine(database_url)
+    try:
+        upgrade(engine)
+        heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    assert len(heads) == 1
+    assert current == tuple(heads)
