@@ -6,11 +6,13 @@ a reason (the browser refuses it without one), see the override in the audit vie
 curation item, publish — then an employer's token (API) sees only its own published rows,
 pseudonymised. A screenshot of each page at 1280×800 goes to ``docs/screenshots/``.
 
-Chromium comes from apt (``make test`` installs it when missing); without it the test skips.
+Chromium comes from apt (``make test`` installs it when missing); without it the test
+skips, except in CI (``CI`` set), where it fails.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -24,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from playwright.sync_api import sync_playwright
 from pydantic import SecretStr
 from sqlmodel import col, select
 
@@ -43,8 +46,10 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 
+#: In CI (``.ci/run`` sets ``CI``) a missing browser is a failure, never a skip.
 pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} missing (make test installs it via apt)"
+    shutil.which(CHROMIUM) is None and not os.environ.get("CI"),
+    reason=f"{CHROMIUM} missing (make test installs it via apt)",
 )
 
 
@@ -113,8 +118,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, normalizer: Normalizer) -> It
 
 @pytest.fixture
 def page(live: Live) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
