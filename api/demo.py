@@ -5,7 +5,8 @@
    3 agencies, 40 employers, 2,000 free-text candidates, 300 vacancies, 10 trainings), every
    profile normalised on the way in;
 3. runs a matching round in a worker process, as the API does;
-4. prints the URLs and the demo users' tokens, and serves the API until Ctrl-C.
+4. prints the URLs and the demo users' tokens, and serves the API and the staff pages
+   (``/ui``) until Ctrl-C.
 
 ``--no-serve`` (or ``MOBILITY_MATCH_DEMO_NO_SERVE=1``) stops after step 4's printing.
 """
@@ -25,6 +26,7 @@ from api.esco_normaliser import EscoProfileNormaliser, bundled_normalizer
 from api.migrations import upgrade
 from api.models.rounds import FINAL_STATUSES, Round
 from api.round_runner import RoundRunner
+from api.round_store import queue_round
 from skills_taxonomy.normalizer import Normalizer
 
 __all__ = ["main", "queue_and_wait"]
@@ -53,8 +55,7 @@ def _showcase(normalizer: Normalizer) -> None:
 def queue_and_wait(runner: RoundRunner, engine: Engine, *, seed: int) -> Round:
     """Queue a round with the runner the API uses and wait for it to finish."""
     with open_session(engine, mode="write") as session:
-        found = Round(policy={"seed": seed})
-        session.add(found)
+        found = queue_round(session, policy={"seed": seed}, created_by=None)
         session.commit()
         session.refresh(found)
     assert found.id is not None
@@ -120,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"filled {m['places_filled']}/{m['places_total']} places, "
                 f"output {done.output_hash}"
             )
+            stability = m.get("stability") or {}
+            if stability:
+                print(
+                    f"  blocking pairs {stability['blocking_pairs']}, score given up by a "
+                    f"stable matching {stability['score_given_up']:.2f}"
+                )
         elif done.error:
             print(f"  error: {done.error}")
     finally:
@@ -129,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://{args.host}:{args.port}/api/v1"
     agency, agency_token = next(iter(tokens.agencies.items()))
     employer, employer_token = next(iter(tokens.employers.items()))
-    print(f"\nAPI: {base}   docs: {base}/docs")
+    pages = f"http://{args.host}:{args.port}/ui"
+    print(f"\nstaff pages: {pages}  (sign in with the staff token; review round {done.id}, decide")
+    print("  every pair, publish; employers see nothing of a round before it is published)")
+    print(f"API: {base}   docs: {base}/docs")
     print(f"  programme staff : {tokens.staff}")
     print(f"  agency {agency}: {agency_token}")
     print(f"  employer {employer}: {employer_token}")

@@ -30,6 +30,7 @@ __all__ = [
     "mark_failed",
     "mark_running",
     "mark_stopped",
+    "queue_round",
     "queued_rounds",
     "read_records",
     "record_stage",
@@ -40,6 +41,24 @@ __all__ = [
 _ACTIVE: tuple[RoundStatus, ...] = ("queued", "running")
 #: What a round's ``result`` keeps (reserves: per job opening, ``matching.reserves``).
 RESULT_KEYS = ("metrics", "manifest", "unassigned", "reserves")
+
+
+def queue_round(session: Session, *, policy: dict[str, Any], created_by: int | None) -> Round:
+    """A new queued round (flushed, audited ``round.created``); the caller commits, then hands
+    its id to the runner."""
+    found = Round(created_by=created_by, policy=policy)
+    session.add(found)
+    session.flush()
+    assert found.id is not None
+    audit.append(
+        session,
+        actor_user_id=created_by,
+        action="round.created",
+        subject_type="round",
+        subject_id=found.id,
+        payload={"policy_digest": digest(policy), "mode": str(policy.get("mode", "optimal"))},
+    )
+    return found
 
 
 def _transition(

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from sqlmodel import Session, col
 
-from api import audit
 from api.auth import Principal
 from api.db import open_session
 from api.deps import MAX_ID, Allow, EngineDep, SessionDep
@@ -35,8 +34,8 @@ from api.models.rounds import (
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
 from api.review import published_rows
 from api.round_runner import RoundRunner
+from api.round_store import queue_round
 from api.round_views import employer_assignments
-from matching._canonical import digest
 from matching.errors import InvalidRecordError
 from matching.io import policy_from_dict
 
@@ -89,18 +88,7 @@ def create_round(
 ) -> RoundPublic:
     """Queue a round over the programme's current candidates and openings."""
     policy = _checked_policy(body.model_dump())
-    found = Round(created_by=principal.user_id, policy=policy)
-    session.add(found)
-    session.flush()
-    assert found.id is not None
-    audit.append(
-        session,
-        actor_user_id=principal.user_id,
-        action="round.created",
-        subject_type="round",
-        subject_id=found.id,
-        payload={"policy_digest": digest(policy), "mode": str(policy.get("mode", "optimal"))},
-    )
+    found = queue_round(session, policy=policy, created_by=principal.user_id)
     session.commit()
     session.refresh(found)
     assert found.id is not None
