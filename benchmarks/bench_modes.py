@@ -1,12 +1,14 @@
 """Matching modes at scale: stable (deferred acceptance) and quotas (exact MILP).
 
     .venv/bin/python -m benchmarks.bench_modes [N_CANDIDATES N_OPENINGS ...] [--quota-limit S]
-                                               [--quotas-only]
+                                               [--quotas-only] [--optimal-only]
 
 Sizes come in pairs (default ``10000 1000``). For each size a random shortlist-like graph is
 built (about 50 edges per candidate, openings drawn with a heavy-tailed popularity, capacities
 0..19, ~35 % women, origins MA/TN/EG, 10 openings per employer) and the run prints:
 
+* optimal: ``solve_optimal`` time (wall, CPU), checked against OR-Tools ``SimpleMinCostFlow`` on
+  the same quantised scores (the reference, timed in the same run); ``--optimal-only`` stops here;
 * stable: ``solve_stable`` time, blocking pairs of its result (must be 0) and of the optimal
   one, and the score given up against ``solve_optimal`` (the baseline, timed on the same graph);
 * quotas: ``solve_with_quotas`` with >= 30 % women at programme and at employer scope, its
@@ -25,9 +27,10 @@ import time
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.bench_solver import ortools_solve
 from matching.solvers.blocking import count_blocking_pairs
 from matching.solvers.graph import AssignmentGraph, Solution
-from matching.solvers.optimal import solve_optimal
+from matching.solvers.optimal import quantise_scores, solve_optimal
 from matching.solvers.quota_spec import GroupColumn, Quota
 from matching.solvers.quotas import solve_with_quotas
 from matching.solvers.stable import solve_stable
@@ -57,7 +60,14 @@ def timed(label: str, start: float) -> float:
     return took
 
 
-def bench(n_cand: int, n_open: int, *, quota_limit: float | None, stable: bool = True) -> None:
+def bench(
+    n_cand: int,
+    n_open: int,
+    *,
+    quota_limit: float | None,
+    stable: bool = True,
+    optimal_only: bool = False,
+) -> None:
     print(f"== {n_cand} candidates x {n_open} openings", flush=True)
     t = time.perf_counter()
     graph = make_graph(n_cand, n_open)
@@ -67,11 +77,14 @@ def bench(n_cand: int, n_open: int, *, quota_limit: float | None, stable: bool =
     cand_prefs = np.round(-(graph.score + 0.3 * rng.random(graph.n_edges)) * 10)
     open_prefs = np.round(-(graph.score + 0.3 * rng.random(graph.n_edges)) * 10)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     optimal = solve_optimal(graph)
     baseline = timed(
         f"baseline solve_optimal (total {optimal.total:.2f}, {optimal.edges.size} placed)", t
     )
+    check_optimal(graph, optimal, cpu_s=time.process_time() - cpu)
+    if optimal_only:
+        return
     if stable:
         bench_stable(graph, optimal, cand_prefs, open_prefs)
 
@@ -107,6 +120,17 @@ def bench(n_cand: int, n_open: int, *, quota_limit: float | None, stable: bool =
     print(f"  quota solve / baseline solve_optimal: {took / baseline:.2f}x")
 
 
+def check_optimal(graph: AssignmentGraph, optimal: Solution, *, cpu_s: float) -> None:
+    """The optimal solve against OR-Tools min-cost flow on the same quantised scores."""
+    build_s, ref_s, ref_edges = ortools_solve(graph)
+    ref = f"{ref_s:.2f} s (+ {build_s:.2f} s arc build)"
+    q = quantise_scores(graph.score)
+    q_ours, q_ref = int(q[optimal.edges].sum()), int(q[ref_edges].sum())
+    print(f"  (solve_optimal CPU {cpu_s:.2f} s) reference OR-Tools min-cost flow: {ref}")
+    print(f"  quantised totals equal: {q_ours == q_ref} ({q_ours} vs {q_ref})", flush=True)
+    assert q_ours == q_ref, (q_ours, q_ref)
+
+
 def bench_stable(
     graph: AssignmentGraph,
     optimal: Solution,
@@ -130,14 +154,15 @@ def bench_stable(
 def main(argv: list[str]) -> None:
     quota_limit = None
     stable = "--quotas-only" not in argv
-    argv = [a for a in argv if a != "--quotas-only"]
+    optimal_only = "--optimal-only" in argv
+    argv = [a for a in argv if a not in ("--quotas-only", "--optimal-only")]
     if "--quota-limit" in argv:
         at = argv.index("--quota-limit")
         quota_limit = float(argv[at + 1])
         argv = argv[:at] + argv[at + 2 :]
     sizes = [int(a) for a in argv] or [10000, 1000]
     for n_cand, n_open in zip(sizes[::2], sizes[1::2], strict=True):
-        bench(n_cand, n_open, quota_limit=quota_limit, stable=stable)
+        bench(n_cand, n_open, quota_limit=quota_limit, stable=stable, optimal_only=optimal_only)
 
 
 if __name__ == "__main__":

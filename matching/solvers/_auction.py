@@ -40,6 +40,7 @@ __all__ = ["AuctionState", "concat_ranges"]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 _NEG = np.int64(np.iinfo(np.int64).min // 4)
+_FAR = np.int64(np.iinfo(np.int64).max // 4)
 _UNASSIGNED = -1
 _DUMMY = -2
 
@@ -83,6 +84,9 @@ class AuctionState:
         self.price = np.zeros(int(self.slot_start[-1]), dtype=np.int64)
         self.holder = np.full(self.price.shape[0], _UNASSIGNED, dtype=np.int64)
         self.P = np.zeros(capacity.shape[0], dtype=np.int64)
+        # second cheapest slot's price (_FAR with one slot): a bid on the cheapest slot must
+        # leave its bidder no worse off than the next slot of the same opening would
+        self.P2 = np.where(capacity > 1, 0, _FAR).astype(np.int64)
         self.slot_of = np.full(n_persons, _UNASSIGNED, dtype=np.int64)
         self.edge_of = np.full(n_persons, _UNASSIGNED, dtype=np.int64)
         self.weight = weight  # global edge weights, indexed by global edge id
@@ -140,9 +144,19 @@ class AuctionState:
 
     def evict(self, persons: I64) -> None:
         slots = self.slot_of[persons]
-        self.holder[slots[slots >= 0]] = _UNASSIGNED
+        slots = slots[slots >= 0]
+        self.holder[slots] = _UNASSIGNED
         self.slot_of[persons] = _UNASSIGNED
         self.edge_of[persons] = _UNASSIGNED
+        self._lower_freed(slots)
+
+    def _lower_freed(self, slots: I64) -> None:
+        """Price freed slots at their opening's price ``P`` (the cheapest slot, so ``P`` and
+        everyone's values stay as they are): a bid beating ``P`` then fills the free slot
+        instead of evicting the holder of the cheapest one. Without this, identical
+        candidates evicted each other ``eps`` at a time next to free slots left at stale
+        higher prices until the reverse rounds came (never, while the war lasted)."""
+        self.price[slots] = np.minimum(self.price[slots], self.P[self.slot_opening[slots]])
 
     def run(self, eps: int, *, max_rounds: int) -> bool:
         """Bid until every person holds a slot or its dummy; False if ``max_rounds`` ran out."""
@@ -249,7 +263,7 @@ class AuctionState:
         self.holder[slot] = person
         self.slot_of[person] = slot
         self.edge_of[person] = edge
-        self._refresh(np.unique(self.slot_opening[left]))
+        self._lower_freed(left)
 
     def _round(self, bidders: I64, eps: int) -> None:
         lengths = self.degree[bidders]
@@ -268,6 +282,7 @@ class AuctionState:
         top = at_best[pick]
         value[top] = _NEG
         second = np.maximum(np.maximum.reduceat(value, starts), 0)
+        second = np.maximum(second, self.w[idx[top]] - self.P2[opening[top]])
         to_dummy = best <= 0
         self.slot_of[bidders[to_dummy]] = _DUMMY
         keep = ~to_dummy
@@ -292,7 +307,8 @@ class AuctionState:
         cap = self.capacity[openings]
         slots = concat_ranges(self.slot_start[openings], cap)
         group_of_slot = np.repeat(np.arange(openings.shape[0]), cap)
-        slots = slots[np.lexsort((slots, self.price[slots], group_of_slot))]  # cheapest first
+        held = self.holder[slots] >= 0  # cheapest first, free before held
+        slots = slots[np.lexsort((slots, held, self.price[slots], group_of_slot))]
         first_slot = np.cumsum(cap) - cap
         ok = rank < np.repeat(cap, group_size)
         slot = np.repeat(first_slot, group_size)[ok] + rank[ok]
@@ -319,4 +335,12 @@ class AuctionState:
         starts = self.slot_start[openings]
         prices = self.price[concat_ranges(starts, cap)]
         first = (np.cumsum(cap) - cap)[nonempty]
-        self.P[openings[nonempty]] = np.minimum.reduceat(prices, first)
+        lowest = np.minimum.reduceat(prices, first)
+        self.P[openings[nonempty]] = lowest
+        # the second cheapest: drop one cheapest slot per opening, take the minimum again
+        group = np.repeat(np.arange(first.shape[0]), cap[nonempty])
+        at_min = np.flatnonzero(prices == lowest[group])
+        one = np.ones(at_min.shape[0], dtype=np.bool_)
+        one[1:] = group[at_min[1:]] != group[at_min[:-1]]
+        prices[at_min[one]] = _FAR
+        self.P2[openings[nonempty]] = np.minimum.reduceat(prices, first)
