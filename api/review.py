@@ -31,6 +31,7 @@ from api.auth import Principal
 from api.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from api.models._types import utc_now
 from api.models.candidates import Candidate
+from api.models.organisations import Organisation
 from api.models.placements import Placement
 from api.models.review import (
     DECISION_ACTIONS,
@@ -293,14 +294,14 @@ def fairness_rates(
 ) -> dict[str, dict[str, dict[str, object]]]:
     """Per dimension (gender, origin, agency), the selection rates of ``population``."""
     rows = session.exec(
-        select(Candidate.id, Candidate.gender, Candidate.country, Candidate.agency_id).where(
-            col(Candidate.id).in_(sorted(population))
-        )
+        select(Candidate.id, Candidate.gender, Candidate.country, Organisation.name)
+        .join(Organisation, col(Organisation.id) == col(Candidate.agency_id))
+        .where(col(Candidate.id).in_(sorted(population)))
     ).all()
-    return {
+    return {  # agencies by name, as the reports name them
         "gender": group_rates((g or "unknown", i in selected) for i, g, _, _ in rows),
         "origin": group_rates((country, i in selected) for i, _, country, _ in rows),
-        "agency": group_rates((f"agency-{a}", i in selected) for i, _, _, a in rows),
+        "agency": group_rates((name, i in selected) for i, _, _, name in rows),
     }
 
 
