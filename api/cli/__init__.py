@@ -2,7 +2,8 @@
 
 Each module exposes ``register(subparsers)``, which adds its sub-command(s) and sets
 ``handler`` on the parser defaults. Errors from the core are mapped to exit codes here, in
-one place: invalid input exits 2 with a one-line message naming what was wrong.
+one place: invalid input (or a service error: a missing round, a conflict) exits 2 with a
+one-line message naming what was wrong.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
+    from api.errors import ServiceError  # the service's own errors (not found, conflict, …)
+
     try:
         return handler(args)
-    except (MatchingError, TaxonomyError) as exc:
+    except (MatchingError, TaxonomyError, ServiceError) as exc:
         print(f"mobility-match {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into `head`

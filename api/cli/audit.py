@@ -26,20 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _verify(_args: argparse.Namespace) -> int:
     from api.audit import verify
-    from api.db import create_db_engine, open_session
-    from api.migrations import upgrade
-    from api.settings import get_settings
+    from api.cli._database import migrated_engine
+    from api.db import open_session
 
-    settings = get_settings()
-    engine = create_db_engine(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
-    try:
-        upgrade(engine)
-        with open_session(engine, mode="read") as session:
-            report = verify(session)
-    finally:
-        engine.dispose()
+    with migrated_engine() as engine, open_session(engine, mode="read") as session:
+        report = verify(session)
     if report.ok:
         print(f"audit log intact: {report.records} records")
         return 0

@@ -31,28 +31,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _report(args: argparse.Namespace) -> int:
-    from api.db import create_db_engine, open_session
-    from api.errors import ServiceError
-    from api.migrations import upgrade
+    from api.cli._database import migrated_engine
+    from api.db import open_session
     from api.reports import programme_report, report_csv, round_report
-    from api.settings import get_settings
 
-    settings = get_settings()
-    engine = create_db_engine(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
-    try:
-        upgrade(engine)
-        with open_session(engine, mode="read") as session:
-            if args.round is None:
-                report = programme_report(session)
-            else:
-                report = round_report(session, args.round)
-    except ServiceError as exc:
-        print(f"mobility-match report: error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
+    with migrated_engine() as engine, open_session(engine, mode="read") as session:
+        if args.round is None:
+            report = programme_report(session)
+        else:
+            report = round_report(session, args.round)
     text = report_csv(report) if args.format == "csv" else report.model_dump_json(indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)

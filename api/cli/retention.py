@@ -51,18 +51,14 @@ def _days(value: str) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from api import audit, gdpr
-    from api.db import create_db_engine, open_session
-    from api.migrations import upgrade
+    from api.cli._database import migrated_engine
+    from api.db import open_session
     from api.pseudonyms import load_server_secret
     from api.settings import get_settings
 
     settings = get_settings()
     days = args.days if args.days is not None else settings.retention_days
-    engine = create_db_engine(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
-    try:
-        upgrade(engine)
+    with migrated_engine(settings) as engine:
         with open_session(engine, mode="read") as session:
             due = gdpr.retention_due(session, retention_days=days)
         if args.dry_run:
@@ -93,7 +89,5 @@ def _run(args: argparse.Namespace) -> int:
                 payload={"retention_days": days, "due": len(due), "erased": len(erased)},
             )
             session.commit()
-    finally:
-        engine.dispose()
     print(f"erased {len(erased)} candidate(s) after {days} days")
     return 0

@@ -34,10 +34,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _create(args: argparse.Namespace) -> int:
     from api.auth import create_user
-    from api.db import create_db_engine, open_session
-    from api.errors import ServiceError
-    from api.migrations import upgrade
-    from api.settings import get_settings
+    from api.cli._database import migrated_engine
+    from api.db import open_session
 
     try:
         organisation = OrganisationBase.model_validate({"name": args.org, "kind": args.kind})
@@ -45,21 +43,10 @@ def _create(args: argparse.Namespace) -> int:
         problem = exc.errors()[0]
         print(f"mobility-match users: error: --org: {problem['msg']}", file=sys.stderr)
         return 2
-    settings = get_settings()
-    engine = create_db_engine(
-        settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-    )
-    try:
-        upgrade(engine)
-        with open_session(engine, mode="write") as session:
-            user, token = create_user(
-                session, organisation=organisation.name, kind=organisation.kind, role=args.role
-            )
-    except ServiceError as exc:
-        print(f"mobility-match users: error: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
+    with migrated_engine() as engine, open_session(engine, mode="write") as session:
+        user, token = create_user(
+            session, organisation=organisation.name, kind=organisation.kind, role=args.role
+        )
     print(f"created user {user.id} ({args.role}) of {args.kind} {organisation.name!r}; token:")
     print(token)
     return 0
