@@ -40,7 +40,6 @@ __all__ = ["AuctionState", "concat_ranges"]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 _NEG = np.int64(np.iinfo(np.int64).min // 4)
-_FAR = np.int64(np.iinfo(np.int64).max // 4)
 _UNASSIGNED = -1
 _DUMMY = -2
 
@@ -84,9 +83,6 @@ class AuctionState:
         self.price = np.zeros(int(self.slot_start[-1]), dtype=np.int64)
         self.holder = np.full(self.price.shape[0], _UNASSIGNED, dtype=np.int64)
         self.P = np.zeros(capacity.shape[0], dtype=np.int64)
-        # second cheapest slot's price (_FAR with one slot): a bid on the cheapest slot must
-        # leave its bidder no worse off than the next slot of the same opening would
-        self.P2 = np.where(capacity > 1, 0, _FAR).astype(np.int64)
         self.slot_of = np.full(n_persons, _UNASSIGNED, dtype=np.int64)
         self.edge_of = np.full(n_persons, _UNASSIGNED, dtype=np.int64)
         self.weight = weight  # global edge weights, indexed by global edge id
@@ -282,7 +278,6 @@ class AuctionState:
         top = at_best[pick]
         value[top] = _NEG
         second = np.maximum(np.maximum.reduceat(value, starts), 0)
-        second = np.maximum(second, self.w[idx[top]] - self.P2[opening[top]])
         to_dummy = best <= 0
         self.slot_of[bidders[to_dummy]] = _DUMMY
         keep = ~to_dummy
@@ -335,12 +330,4 @@ class AuctionState:
         starts = self.slot_start[openings]
         prices = self.price[concat_ranges(starts, cap)]
         first = (np.cumsum(cap) - cap)[nonempty]
-        lowest = np.minimum.reduceat(prices, first)
-        self.P[openings[nonempty]] = lowest
-        # the second cheapest: drop one cheapest slot per opening, take the minimum again
-        group = np.repeat(np.arange(first.shape[0]), cap[nonempty])
-        at_min = np.flatnonzero(prices == lowest[group])
-        one = np.ones(at_min.shape[0], dtype=np.bool_)
-        one[1:] = group[at_min[1:]] != group[at_min[:-1]]
-        prices[at_min[one]] = _FAR
-        self.P2[openings[nonempty]] = np.minimum.reduceat(prices, first)
+        self.P[openings[nonempty]] = np.minimum.reduceat(prices, first)
