@@ -15,7 +15,11 @@ a private dummy object of value 0 ("stay unassigned") whose price never moves.
   (never become unassigned), profits only rise, prices only fall.
 
 Invariant (eps-complementary slackness): every person's profit by its own price is within
-``eps`` of its best value ``max(0, max over its edges of w - P)``. Both rounds keep it. A phase
+``eps`` of its best value ``max(0, max over its edges of w - P)``. Both rounds keep it, except
+that a forward bid ignores the opening's *second* cheapest slot and can overshoot when that
+slot is cheaper than the bid; ``restore`` evicts such holders at the next phase, and on rare
+tiny graphs the whole-graph pricing loop cycles on them until the round limit (the MILP then
+answers; correcting the bid cost 10x on bench_modes graphs, see benchmarks/RESULTS.md). A phase
 ends when every person holds a slot or its dummy *and* every free slot is priced 0; then
 ``(u = max(0, best), v = P)`` is dual feasible with ``P[o] = 0`` wherever ``o`` has room, and
 the primal value is within ``n_persons * eps`` of the optimum (see ``_bmatching``).
