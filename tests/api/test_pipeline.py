@@ -24,7 +24,7 @@ from api.pipeline import move_stage
 from api.pseudonyms import pseudonym
 from api.round_store import store_result
 from tests.api._placements import Programme, make_programme
-from tests.api.factories import World, auth
+from tests.api.factories import World, auth, candidate_body
 
 URL = "/api/v1/placements"
 FORWARD = ("interview", "offer", "training", "visa", "departed", "placed", "returned")
@@ -309,14 +309,20 @@ def test_staff_close_names_the_reserve_once_its_placement_elsewhere_closes(
     assert reserve["assigned_opening_id"] == programme.opening_f
 
 
-def test_store_result_keeps_the_reserve_lists(engine: Engine) -> None:
+def test_store_result_keeps_the_reserve_lists(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    reserve = client.post(
+        "/api/v1/candidates", json=candidate_body(), headers=auth(world.agency_a)
+    ).json()["id"]
     with open_session(engine, mode="write") as session:
         found = Round(status="running")
         session.add(found)
         session.commit()
         assert found.id is not None
         round_id = found.id
-    reserves = {"7": [{"candidate": "3", "score": 0.5, "assigned_to": None}]}
+    # A reserve who still exists (one erased meanwhile would be scrubbed: test_gdpr_ids).
+    reserves = {"7": [{"candidate": str(reserve), "score": 0.5, "assigned_to": None}]}
     result = {
         "assignments": [],
         "unassigned": [],
