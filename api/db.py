@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
@@ -44,10 +44,17 @@ def is_sqlite(engine: Engine) -> bool:
 def create_db_engine(url: str, *, busy_timeout_ms: int = 5_000, echo: bool = False) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys, busy timeout, BEGIN IMMEDIATE."""
     if url.startswith("sqlite"):
+        pool: dict[str, Any] = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A connection per request thread (FastAPI's pool has 40) and then some: a writer
+            # waiting for the lock holds its connection, so a small pool could leave the
+            # lock's holder waiting for a connection until a timeout (SQLite's are cheap).
+            pool = {"pool_size": 16, "max_overflow": 48}
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            **pool,
         )
         _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms)
         return engine

@@ -94,7 +94,7 @@ _bearer = HTTPBearer(
 def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: SessionDep,
+    engine: EngineDep,
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticatedError()
@@ -102,7 +102,11 @@ def current_principal(
     digest = hash_token(credentials.credentials)
     principal = cache.get(digest)
     if principal is None:
-        principal = authenticate(session, credentials.credentials)
+        # A short read session of its own: the request's session may be a write session, and
+        # looking the token up there would take SQLite's write lock for the whole request
+        # (normalisation included), queueing every other writer behind it.
+        with open_session(engine, mode="read") as session:
+            principal = authenticate(session, credentials.credentials)
         if principal is None:
             raise NotAuthenticatedError()
         cache.put(digest, principal)
