@@ -23,16 +23,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--workers",
         type=int,
         default=1,
-        help="server processes (default: %(default)s; one per core serves the most requests)",
+        help="server processes (default: %(default)s; with PostgreSQL, one per core serves the "
+        "most requests; SQLite is served best by one)",
     )
     parser.set_defaults(handler=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import sys
+
     import uvicorn
 
     from api.app import create_app
     from api.settings import get_settings
+
+    if args.workers < 1:
+        print("mobility-match serve: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers > 1 and get_settings().database_url.startswith("sqlite"):
+        # Measured (benchmarks/RESULTS.md, bench_api): writers of several processes cannot queue
+        # on one in-process lock, and SQLite's busy handler starves some past the timeout.
+        print(
+            "mobility-match serve: warning: several worker processes on SQLite can make "
+            "concurrent writes fail with 503; use one worker, or PostgreSQL (DATABASE_URL)",
+            file=sys.stderr,
+        )
 
     # No access log: query strings (e.g. a name filter) may hold personal data.
     options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
