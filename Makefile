@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(DEVSTAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[dev]'
 	# Test-only oracle for stable matching: PyPI's `matching` package. Its import name clashes
 	# with ours, so it lives outside site-packages (tests/matching/matching_oracle.py finds it).
 	$(PY) -m pip install --quiet --upgrade --no-deps --target $(VENV)/oracle/matching matching==1.4.3

@@ -8,7 +8,7 @@ chosen.
 Exactness. Scores are quantised once, for the whole graph, to integers:
 ``q = rint(score * 2**s)`` where ``s`` is the largest power-of-two scale keeping
 ``max |score| * 2**s < 2**30`` (see ``quantise_scores``). The solver returns an assignment that
-is *exactly* optimal for ``q`` (proved by an integer dual certificate, see ``_bmatching``), and
+is *exactly* optimal for ``q`` (an integral min-cost flow on integer costs, see ``_bmatching``), and
 reports ``total`` as the float sum (``math.fsum``) of the chosen edges' original scores. Each
 edge moves by at most ``2**-(s+1) <= max|score| * 2**-30``, so against the best float total the
 reported one loses at most ``2 * n_assigned * max|score| * 2**-31`` (~1e-9 relative for scores

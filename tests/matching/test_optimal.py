@@ -1,4 +1,5 @@
-"""The optimal solver: brute force on tiny graphs, OR-Tools on medium ones, invariants, edges."""
+"""The optimal solver: brute force on tiny graphs, an independent solver (HiGHS) on medium ones,
+clones and ties, invariants, edge cases."""
 
 from __future__ import annotations
 
@@ -7,27 +8,16 @@ import math
 import numpy as np
 import numpy.typing as npt
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ortools.graph.python import min_cost_flow
+from scipy.optimize import LinearConstraint, milp
 
-import matching.solvers._bmatching
 from matching.errors import InfeasibleError
+from matching.solvers._bmatching import max_weight_bmatching
 from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.locks import LockConflictError as LocksLockConflictError
 from matching.solvers.optimal import LockConflictError, quantise_scores, solve_optimal
-
-_REAL_MILP = matching.solvers._bmatching._solve_milp
-
-
-@pytest.fixture(autouse=True)
-def _certificate_must_close(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The MILP fallback exists for safety only: every test must be closed by the certificate."""
-
-    def fail(**_: object) -> None:
-        raise AssertionError("the dual certificate did not close; MILP fallback reached")
-
-    monkeypatch.setattr(matching.solvers._bmatching, "_solve_milp", fail)
 
 
 def make_graph(
@@ -111,12 +101,7 @@ def small_graphs(draw: st.DrawFn) -> AssignmentGraph:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_graphs())
 def test_brute_force_agrees(graph: AssignmentGraph) -> None:
-    # Exactness is checked with the MILP fallback allowed: a forward bid can overshoot the
-    # opening's second cheapest slot, and on rare tiny graphs the whole-graph pricing loop then
-    # cycles until the round limit (known shortfall, see benchmarks/RESULTS.md).
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching.solvers._bmatching, "_solve_milp", _REAL_MILP)
-        check_brute_force(graph)
+    check_brute_force(graph)
 
 
 def check_brute_force(graph: AssignmentGraph) -> None:
@@ -152,39 +137,46 @@ def random_graph(rng: np.random.Generator, n_c: int, n_o: int, density: float) -
     )
 
 
-def ortools_quantised_total(graph: AssignmentGraph) -> int:
-    """Reference: SimpleMinCostFlow on the same quantised scores (positive edges only)."""
+def highs_quantised_total(graph: AssignmentGraph) -> int:
+    """Independent reference: HiGHS MILP (scipy) on the same quantised scores, positive edges
+    only, no locks. Its optimum is integral; the objective is compared exactly."""
     q = quantise_scores(graph.score)
-    keep = q > 0
-    n_c, n_o = graph.n_candidates, graph.n_openings
-    source, sink = n_c + n_o, n_c + n_o + 1
-    flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.concatenate([np.full(n_c, source), graph.cand[keep], n_c + np.arange(n_o), [source]])
-    heads = np.concatenate([np.arange(n_c), n_c + graph.opening[keep], np.full(n_o, sink), [sink]])
-    caps = np.concatenate([np.ones(n_c + int(keep.sum())), graph.capacity, [n_c]])
-    costs = np.concatenate([np.zeros(n_c), -q[keep], np.zeros(n_o + 1)])
-    flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32),
-        heads.astype(np.int32),
-        caps.astype(np.int64),
-        costs.astype(np.int64),
+    keep = np.flatnonzero(q > 0)
+    if keep.size == 0:
+        return 0
+    m = keep.size
+    a = sp.csr_array(
+        (
+            np.ones(2 * m),
+            (
+                np.concatenate([graph.cand[keep], graph.n_candidates + graph.opening[keep]]),
+                np.concatenate([np.arange(m)] * 2),
+            ),
+        ),
+        shape=(graph.n_candidates + graph.n_openings, m),
     )
-    supplies = np.zeros(n_c + n_o + 2, dtype=np.int64)
-    supplies[source], supplies[sink] = n_c, -n_c
-    flow.set_nodes_supplies(np.arange(n_c + n_o + 2), supplies)
-    assert flow.solve() == flow.OPTIMAL
-    return -int(flow.optimal_cost())
+    upper = np.concatenate([np.ones(graph.n_candidates), graph.capacity.astype(np.float64)])
+    result = milp(
+        -q[keep].astype(np.float64),
+        constraints=LinearConstraint(a, -np.inf, upper),
+        integrality=np.ones(m),
+        bounds=(0, 1),
+        options={"presolve": False, "mip_rel_gap": 0.0},
+    )
+    assert result.status == 0, result.message
+    chosen = keep[np.asarray(result.x) > 0.5]
+    return int(q[chosen].sum())
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_ortools_agrees_on_medium_graphs(seed: int) -> None:
+def test_highs_agrees_on_medium_graphs(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n_c, n_o = int(rng.integers(100, 400)), int(rng.integers(10, 40))
     graph = random_graph(rng, n_c, n_o, density=float(rng.uniform(0.05, 0.5)))
     solution = solve_optimal(graph)
     check_feasible(graph, solution)
     q = quantise_scores(graph.score)
-    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
+    assert int(q[solution.edges].sum()) == highs_quantised_total(graph)
 
 
 def test_deterministic_byte_identical() -> None:
@@ -292,10 +284,9 @@ def identical_candidates_graph(
     )
 
 
-def test_identical_candidates_price_war_is_fast() -> None:
-    """Regression: free slots re-priced at 0 wholesale cascaded to near-zero prices, and the
-    identical candidates then out-bid each other one unit at a time until the round limit.
-    The fixture fails if the MILP fallback is reached."""
+def test_identical_candidates_fill_every_place() -> None:
+    """Regression (the former auction): identical candidates used to out-bid each other one
+    price unit at a time; any exact solver must simply fill every place."""
     graph = identical_candidates_graph(50, 3, 2)
     solution = solve_optimal(graph)
     check_feasible(graph, solution)
@@ -303,35 +294,15 @@ def test_identical_candidates_price_war_is_fast() -> None:
     assert solution.total == 3.0
 
 
-def test_milp_fallback_is_exact_on_a_price_war_graph() -> None:
-    """The fallback (HiGHS without presolve, zero gap) answers the graph the auction cannot."""
-    graph = identical_candidates_graph(50, 3, 2)
-    q = quantise_scores(graph.score)
-    chosen = _REAL_MILP(
-        n_rows=graph.n_candidates,
-        cap=graph.capacity.astype(np.int64),
-        row=graph.cand.astype(np.int64),
-        col=graph.opening.astype(np.int64),
-        weight=q,
-    )
-    assert np.all(np.bincount(graph.cand[chosen], minlength=50) <= 1)
-    assert np.all(np.bincount(graph.opening[chosen], minlength=3) <= 2)
-    assert int(q[chosen].sum()) == ortools_quantised_total(graph)
-
-
-def test_milp_fallback_agrees_with_ortools_on_a_shortlist_like_graph() -> None:
-    rng = np.random.default_rng(3)
-    graph = random_graph(rng, 200, 20, density=0.3)
-    q = quantise_scores(graph.score)
-    keep = q > 0
-    chosen = _REAL_MILP(
-        n_rows=graph.n_candidates,
-        cap=graph.capacity.astype(np.int64),
-        row=graph.cand[keep].astype(np.int64),
-        col=graph.opening[keep].astype(np.int64),
-        weight=q[keep],
-    )
-    assert int(q[keep][chosen].sum()) == ortools_quantised_total(graph)
+def test_bmatching_refuses_weights_outside_its_range() -> None:
+    row = np.array([0, 1], dtype=np.int64)
+    col = np.array([0, 0], dtype=np.int64)
+    cap = np.array([1], dtype=np.int64)
+    for bad in ([0, 1], [1, 1 << 40]):
+        with pytest.raises(ValueError, match="weights"):
+            max_weight_bmatching(
+                n_rows=2, cap=cap, row=row, col=col, weight=np.array(bad, dtype=np.int64)
+            )
 
 
 @st.composite
@@ -355,23 +326,19 @@ def tie_heavy_graphs(draw: st.DrawFn) -> AssignmentGraph:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tie_heavy_graphs())
-def test_ortools_agrees_on_tie_heavy_graphs(graph: AssignmentGraph) -> None:
-    """Exact on clones and ties. The MILP fallback is allowed here: clones in a balanced market
-    can still exhaust the round limit (see the strict xfail below; Hypothesis finds such draws);
-    the fast path on identical candidates is pinned by the tests above."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(matching.solvers._bmatching, "_solve_milp", _REAL_MILP)
-        solution = solve_optimal(graph)
+def test_highs_agrees_on_tie_heavy_graphs(graph: AssignmentGraph) -> None:
+    """Exact on clones and ties (identical candidates, identical openings, exact ties)."""
+    solution = solve_optimal(graph)
     check_feasible(graph, solution)
     q = quantise_scores(graph.score)
-    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
+    assert int(q[solution.edges].sum()) == highs_quantised_total(graph)
 
 
 @pytest.mark.parametrize(
     ("n_candidates", "n_openings", "capacity"),
     [(50, 3, 2), (500, 30, 2), (2000, 5, 3), (40, 30, 2), (5000, 100, 3)],
 )
-def test_identical_candidates_graphs_close_without_fallback(
+def test_identical_candidates_graphs_fill_every_place(
     n_candidates: int, n_openings: int, capacity: int
 ) -> None:
     graph = identical_candidates_graph(n_candidates, n_openings, capacity)
@@ -396,26 +363,9 @@ def tight_market_with_clones(seed: int) -> AssignmentGraph:
     return make_graph(n_profiles * copies, capacity, edges)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known shortfall: clones (4 identical candidates per profile) in a tight market "
-    "still out-bid each other eps at a time in one scaling phase (a Jacobi price war the "
-    "reverse rounds do not prevent); the round limit then hands the graph to the exact MILP",
-)
-def test_tight_market_with_clones_closes_without_fallback() -> None:
-    graph = tight_market_with_clones(11)
-    solution = solve_optimal(graph)
-    check_feasible(graph, solution)
-
-
-def test_tight_market_with_clones_is_exact_through_the_fallback(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Until the shortfall above is fixed, such graphs are still answered exactly (MILP)."""
-    monkeypatch.setattr(matching.solvers._bmatching, "_solve_milp", _REAL_MILP)
+def test_tight_market_with_clones_is_exact() -> None:
     graph = tight_market_with_clones(11)
     solution = solve_optimal(graph)
     check_feasible(graph, solution)
     q = quantise_scores(graph.score)
-    assert int(q[solution.edges].sum()) == ortools_quantised_total(graph)
+    assert int(q[solution.edges].sum()) == highs_quantised_total(graph)
