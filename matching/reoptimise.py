@@ -15,13 +15,13 @@ pairs the previous shortlist left out.
 Objective (exact, lexicographic): first the maximum total score, then, among the solutions
 reaching it, the most previous placements kept (so the fewest people moved). With ``K`` the
 number of unlocked edges that are previous placements, ``M = K + 1`` and ``L = bit_length(M)``,
-scores are quantised to ``q = rint(score * 2**(B - e))`` with ``B = 28 - L`` bits
+scores are quantised to ``q = rint(score * 2**(B - e))`` with ``B = 38 - L`` bits
 (``max|score| < 2**e``), and the optimal solver maximises the integers
-``W = q * M + [edge is a previous placement]`` (all below ``2**29``, so the solver's own power-of-
-two quantisation keeps them exactly). Proof: for feasible ``X``, ``Y`` with ``Q(X) > Q(Y)``
+``W = q * M + [edge is a previous placement]`` (all below ``2**39``, given to the solver as
+exact integer weights). Proof: for feasible ``X``, ``Y`` with ``Q(X) > Q(Y)``
 (sums of ``q``, integers, so ``Q(X) >= Q(Y) + 1``) ``W(X) - W(Y) >= M - K = 1 > 0``, whatever
 their kept counts (each in ``0..K``); so a maximum of ``W`` maximises ``Q`` and, among equal
-``Q``, the kept count. The total is thus exact on ``B``-bit scores (``B = 13`` for 30k previous
+``Q``, the kept count. The total is thus exact on ``B``-bit scores (``B = 23`` for 30k previous
 placements): against the float optimum it loses at most ``n_assigned * max|score| * 2**-B``,
 the price of never moving people for differences below that resolution.
 
@@ -51,7 +51,7 @@ from matching.records import Candidate, Opening, Policy, RoundResult
 from matching.scoring import SkillModel
 from matching.shortlist import build_shortlist
 from matching.solvers.graph import AssignmentGraph
-from matching.solvers.optimal import solve_optimal
+from matching.solvers.optimal import WEIGHT_BITS, solve_optimal
 from matching.validation import validate
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -75,7 +75,7 @@ MoveReason = Literal[
     "better_total",
 ]
 Pair = tuple[str, str]
-_TOTAL_BITS = 28
+_TOTAL_BITS = WEIGHT_BITS - 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +189,10 @@ def reoptimise(
             capacity=graph.capacity,
             cand=graph.cand,
             opening=graph.opening,
-            score=weight.astype(np.float64),
+            score=graph.score,
             locked=lock_mask,
-        )
+        ),
+        weight=weight,
     )
     chosen = solution.edges
     new_open = np.full(len(live), -1, dtype=np.int64)
@@ -237,7 +238,7 @@ def reoptimise(
 def lexicographic_weights(
     score: npt.NDArray[np.float64], bonus: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.int64], int]:
-    """Integer weights ``q * M + bonus`` below ``2**29`` and the score bits ``B`` (see the
+    """Integer weights ``q * M + bonus`` below ``2**39`` and the score bits ``B`` (see the
     module docstring for the proof that they order solutions lexicographically)."""
     m = int(np.count_nonzero(bonus)) + 1
     bits = _TOTAL_BITS - m.bit_length()

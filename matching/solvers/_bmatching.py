@@ -31,7 +31,7 @@ __all__ = ["max_weight_bmatching"]
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
-_WEIGHT_LIMIT = 1 << 40  # cost scaling multiplies costs by the node count: keep them small
+_WEIGHT_LIMIT = 1 << 40  # cost scaling multiplies costs by ~the node count: 2**40 * 2**22 fits
 
 
 def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I64) -> Bool:

@@ -30,10 +30,13 @@ from matching.solvers._bmatching import max_weight_bmatching
 from matching.solvers.graph import AssignmentGraph, Solution
 from matching.solvers.locks import LockConflictError, residual_capacity
 
-__all__ = ["QUANTUM_BITS", "LockConflictError", "quantise_scores", "solve_optimal"]
+__all__ = ["QUANTUM_BITS", "WEIGHT_BITS", "LockConflictError", "quantise_scores", "solve_optimal"]
 
 QUANTUM_BITS = 30
 """Quantised scores satisfy ``|q| < 2**QUANTUM_BITS``."""
+
+WEIGHT_BITS = 40
+"""Integer weights given to ``solve_optimal`` satisfy ``|weight| < 2**WEIGHT_BITS``."""
 
 
 def quantise_scores(score: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -52,9 +55,14 @@ def quantise_scores(score: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     return np.rint(scaled).astype(np.int64)
 
 
-def solve_optimal(graph: AssignmentGraph) -> Solution:
+def solve_optimal(
+    graph: AssignmentGraph, *, weight: npt.NDArray[np.int64] | None = None
+) -> Solution:
     """Maximum-score assignment of ``graph`` keeping every locked edge; exact and deterministic.
 
+    ``weight``: exact integer objective per edge (``|weight| < 2**WEIGHT_BITS``) to maximise
+    instead of the quantised scores (re-optimisation's lexicographic weights); ``total`` is
+    still the sum of the chosen edges' scores.
     Raises ``LockConflictError`` (an ``InfeasibleError``) when the locks cannot all hold.
     """
     locked = np.flatnonzero(graph.locked)
@@ -62,19 +70,27 @@ def solve_optimal(graph: AssignmentGraph) -> Solution:
     cand_locked = np.zeros(graph.n_candidates, dtype=np.bool_)
     cand_locked[graph.cand[locked]] = True
 
-    q = quantise_scores(graph.score)
+    q = quantise_scores(graph.score) if weight is None else _checked(weight, graph.n_edges)
     free = ~graph.locked & (q > 0) & ~cand_locked[graph.cand] & (residual[graph.opening] > 0)
     if free.all():  # the common case: no copies of the edge arrays
         free_idx = np.arange(graph.n_edges, dtype=np.int64)
-        row, col, weight = graph.cand.astype(np.int64), graph.opening.astype(np.int64), q
+        row, col, w = graph.cand.astype(np.int64), graph.opening.astype(np.int64), q
     else:
         free_idx = np.flatnonzero(free)
         row = graph.cand[free_idx].astype(np.int64)
         col = graph.opening[free_idx].astype(np.int64)
-        weight = q[free_idx]
+        w = q[free_idx]
     chosen = max_weight_bmatching(
-        n_rows=graph.n_candidates, cap=residual, row=row, col=col, weight=weight
+        n_rows=graph.n_candidates, cap=residual, row=row, col=col, weight=w
     )
     edges = np.union1d(locked, free_idx[chosen]).astype(np.int64)
     total = math.fsum(graph.score[edges].tolist())
     return Solution(edges=edges, total=total, solver="optimal")
+
+
+def _checked(weight: npt.NDArray[np.int64], n_edges: int) -> npt.NDArray[np.int64]:
+    if weight.shape != (n_edges,) or weight.dtype != np.int64:
+        raise ValueError(f"weight must be int64 with one value per edge ({n_edges})")
+    if weight.size and int(np.abs(weight).max()) >= 1 << WEIGHT_BITS:
+        raise ValueError(f"weights must lie below 2**{WEIGHT_BITS} in absolute value")
+    return weight

@@ -369,3 +369,15 @@ def test_tight_market_with_clones_is_exact() -> None:
     check_feasible(graph, solution)
     q = quantise_scores(graph.score)
     assert int(q[solution.edges].sum()) == highs_quantised_total(graph)
+
+
+def test_integer_weights_replace_the_scores_but_not_the_total() -> None:
+    # scores say (0, 0); the weights say (0, 1): the weights decide, the total stays in scores
+    graph = make_graph(1, [1, 1], {(0, 0): 0.9, (0, 1): 0.1})
+    solution = solve_optimal(graph, weight=np.array([1, 2**39], dtype=np.int64))
+    assert solution.edges.tolist() == [1]
+    assert solution.total == 0.1
+    with pytest.raises(ValueError, match="below 2"):
+        solve_optimal(graph, weight=np.array([1, 2**40], dtype=np.int64))
+    with pytest.raises(ValueError, match="one value per edge"):
+        solve_optimal(graph, weight=np.array([1], dtype=np.int64))

@@ -176,7 +176,8 @@ def test_weights_order_total_first_then_kept() -> None:
     w, bits = lexicographic_weights(score, bonus)
     assert w[1] == w[0] + 1  # equal score: the kept pair wins by one unit
     assert w[2] * 2 < w[3] * 2 - 2  # a better score beats every bonus
-    assert bits == 28 - 2
+    assert bits == 38 - 2
+    assert int(w.max()) < 2**39
 
 
 # --- reasons ---------------------------------------------------------------------------------
