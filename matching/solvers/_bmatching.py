@@ -44,7 +44,7 @@ def max_weight_bmatching(*, n_rows: int, cap: I64, row: I64, col: I64, weight: I
         return np.zeros(0, dtype=np.bool_)
     if int(weight.min()) <= 0 or int(weight.max()) >= _WEIGHT_LIMIT:
         raise ValueError("b-matching weights must lie in (0, 2**40)")
-    rows = np.unique(row)  # the rows that supply a unit
+    rows = row[np.flatnonzero(np.diff(row, prepend=-1))]  # the rows that supply a unit (sorted)
     n_cols = cap.shape[0]
     sink = n_rows + n_cols
     flow = min_cost_flow.SimpleMinCostFlow()
