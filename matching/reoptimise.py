@@ -177,8 +177,8 @@ def reoptimise(
     )
     live = [c for c in cand_ids if c not in dropped]
     open_ids = sorted(capacity)
-    frame = _edge_frame(previous.edges, extra, live, open_ids, forbidden)
-    graph, lock_mask = _graph(frame, live, open_ids, capacity, locks, changes)
+    frame, cand, opening = _edge_frame(previous.edges, extra, live, open_ids, forbidden)
+    graph, lock_mask = _graph(frame, cand, opening, live, open_ids, capacity, locks, changes)
     prev_open = _previous_rows(previous, live, open_ids)
     keep_bonus = (prev_open[graph.cand] == graph.opening) & ~graph.locked
     weight, bits = lexicographic_weights(graph.score, keep_bonus)
@@ -355,35 +355,44 @@ def _edge_frame(
     live: list[str],
     open_ids: list[str],
     forbidden: list[Pair],
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The edges to solve: previous then extra (first wins), live ids only, no forbidden pair,
+    sorted by (candidate, opening); with each edge's candidate and opening row."""
     parts = [edges.select("candidate", "opening", "score")]
     if extra is not None:
         parts.append(extra.select("candidate", "opening", "score"))
-    banned = pl.DataFrame(
-        {"candidate": [c for c, _ in forbidden], "opening": [o for _, o in forbidden]},
-        schema={"candidate": pl.String, "opening": pl.String},
+    frame = pl.concat(parts).filter(
+        pl.col("candidate").is_in(live) & pl.col("opening").is_in(open_ids)
     )
-    return (
-        pl.concat(parts)
-        .lazy()
-        .filter(pl.col("candidate").is_in(live) & pl.col("opening").is_in(open_ids))
-        .join(banned.lazy(), on=["candidate", "opening"], how="anti")
-        .unique(subset=["candidate", "opening"], keep="first", maintain_order=True)
-        .sort("candidate", "opening")
-        .collect()
+    cand = _rows(frame["candidate"], live)
+    opening = _rows(frame["opening"], open_ids)
+    n_o = max(len(open_ids), 1)
+    key = cand * n_o + opening  # sorted universes: key order is (candidate, opening) order
+    alive, opened = set(live), set(open_ids)
+    banned = np.array(
+        [
+            _row_of(live, c) * n_o + _row_of(open_ids, o)
+            for c, o in forbidden
+            if c in alive and o in opened
+        ],
+        dtype=np.int64,
     )
+    allowed = np.flatnonzero(~np.isin(key, banned))
+    _, first = np.unique(key[allowed], return_index=True)  # sorted keys, first occurrences
+    keep = allowed[first]
+    return frame[keep], cand[keep], opening[keep]
 
 
 def _graph(
     frame: pl.DataFrame,
+    cand: npt.NDArray[np.int64],
+    opening: npt.NDArray[np.int64],
     live: list[str],
     open_ids: list[str],
     capacity: Mapping[str, int],
     locks: list[Pair],
     changes: Changes,
 ) -> tuple[AssignmentGraph, npt.NDArray[np.bool_]]:
-    cand = _rows(frame["candidate"], live)
-    opening = _rows(frame["opening"], open_ids)
     n_o = max(len(open_ids), 1)
     key = cand * n_o + opening
     lock_key = np.array(

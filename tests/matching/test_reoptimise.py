@@ -337,3 +337,17 @@ def test_from_a_round_result() -> None:
     after = reoptimise(previous, Changes(dropouts=(gone,)))
     assert gone not in {p.candidate for p in after.placements}
     assert [m.reason for m in after.moves if m.candidate == gone] == ["dropped_out"]
+
+
+def test_extra_edges_add_pairs_but_never_override_a_previous_score() -> None:
+    previous = _previous(ROWS, [("a", "v1"), ("b", "v2")], {"v1": 1, "v2": 1})
+    extra = pl.DataFrame(
+        {"candidate": ["a", "c"], "opening": ["v1", "v1"], "score": [0.01, 0.95]},
+    )
+    result = reoptimise(previous, Changes(dropouts=("d",)), extra=extra)
+    scores = {(c, o): s for c, o, s in result.edges.iter_rows()}
+    assert scores[("a", "v1")] == 0.9  # the previous edge came first and wins
+    assert scores[("c", "v1")] == 0.95  # a new pair joins the graph
+    assert result.edges.select("candidate", "opening").rows() == sorted(scores)
+    assert all(c != "d" for c, _ in scores)
+    assert _pairs(result) == {("c", "v1"), ("b", "v2")}  # 0.95 + 0.7 beats 0.9 + 0.7
