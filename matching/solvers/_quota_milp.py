@@ -99,7 +99,12 @@ def solve_01(
             b_ub=b_le,
             bounds=np.column_stack((graph.locked[idx], np.ones(idx.size))),
             method="highs-ds",
+            options=_time_left(deadline),
         )
+        if lp.status == 1:  # the time limit (no iteration limit is set)
+            raise TimeLimitWithoutSolution(
+                f"the LP relaxation did not finish within the time limit ({time_limit} s)"
+            )
         if lp.status == 2:
             if work.all():
                 return None
@@ -215,9 +220,12 @@ def _milp(
     if live.size == 0:
         feasible = beat is None or fixed > beat
         return (np.empty(0, dtype=np.intp) if feasible else None), True
-    options: dict[str, float | bool] = {"mip_rel_gap": 0.0, "presolve": False, **_HEURISTICS}
-    if deadline is not None:
-        options["time_limit"] = max(1.0, deadline - time.monotonic())
+    options: dict[str, float | bool] = {
+        "mip_rel_gap": 0.0,
+        "presolve": False,
+        **_HEURISTICS,
+        **_time_left(deadline),
+    }
     if beat is not None:
         options["objective_bound"] = fixed - beat  # minimising -score over ``idx``
     with warnings.catch_warnings():  # scipy passes these options to HiGHS with a warning
@@ -237,6 +245,11 @@ def _milp(
             return None
         raise MatchingError(f"HiGHS failed on the quota MILP: {result.message}")
     return live[np.asarray(result.x) > 0.5], result.status == 0
+
+
+def _time_left(deadline: float | None) -> dict[str, float]:
+    """HiGHS ``time_limit`` option for what is left before ``deadline`` (none: no option)."""
+    return {} if deadline is None else {"time_limit": max(1.0, deadline - time.monotonic())}
 
 
 def _initial_working_set(graph: AssignmentGraph) -> npt.NDArray[np.bool_]:

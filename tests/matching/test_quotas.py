@@ -18,7 +18,7 @@ from matching.errors import InfeasibleError, InvalidRecordError
 from matching.solvers.graph import AssignmentGraph
 from matching.solvers.quota_diagnosis import UnreachableQuotaError, relax
 from matching.solvers.quota_spec import GroupColumn, Quota, QuotaScope, quota_units
-from matching.solvers.quotas import QuotaResult, solve_with_quotas
+from matching.solvers.quotas import QuotaResult, QuotaTimeLimitError, solve_with_quotas
 from tests.matching.solver_instances import all_matchings, make_graph
 
 SHARES = (0.0, 0.25, 1 / 3, 0.4, 0.5, 2 / 3, 1.0)
@@ -315,3 +315,30 @@ def test_column_generation_equals_one_full_milp(seed: int) -> None:
     assert result.solution.total == pytest.approx(full_milp_total(instance), abs=1e-6)
     assert all(meets(instance, result.solution.edges, q) for q in instance.quotas)
     assert result.price_of_fairness > 0.0
+
+
+def test_time_limit_also_bounds_the_lp_relaxation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LP phase gets the time left and an LP stopped by it ends the solve with a clear
+    error (before, only the MILP calls were bounded and a 100k x 10k LP ran unbounded)."""
+    import types
+
+    import matching.solvers._quota_milp as quota_milp
+
+    seen: list[dict[str, float]] = []
+
+    def stopped(*_: object, options: dict[str, float], **__: object) -> object:
+        seen.append(options)
+        return types.SimpleNamespace(status=1, message="Time limit reached")
+
+    monkeypatch.setattr(quota_milp, "linprog", stopped)
+    pairs = [(c, 0) for c in range(10)]
+    graph = make_graph(10, [6], pairs, score=[10.0 - c for c in range(10)])
+    gender = women_and_men(graph, [7, 8, 9])
+    quota = Quota("gender", "f", "programme", min_share=0.3)
+    with pytest.raises(QuotaTimeLimitError, match="LP relaxation did not finish"):
+        solve_with_quotas(graph, groups={"gender": gender}, quotas=[quota], time_limit=30.0)
+    assert 1.0 <= seen[0]["time_limit"] <= 30.0
+    seen.clear()
+    with pytest.raises(QuotaTimeLimitError):
+        solve_with_quotas(graph, groups={"gender": gender}, quotas=[quota], time_limit=None)
+    assert seen == [{}]  # no limit asked: none passed
