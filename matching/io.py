@@ -60,8 +60,11 @@ gives ``min_share`` and/or ``max_share`` in [0, 1]; errors name ``quotas.<index>
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import gc
 import json
 import math
 import os
@@ -70,6 +73,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO, TypeVar, cast, get_args
 
+import orjson
 import polars as pl
 
 from matching._canonical import dumps
@@ -113,6 +117,11 @@ _CSV_LISTS = frozenset(
 )
 _CSV_LANGUAGES = frozenset({"languages", "min_languages"})
 
+#: Spots a run of 19+ digits (maybe an integer beyond 64 bits, which orjson reads as a float):
+#: ``_LONG_DIGITS in line.encode().translate(_DIGITS_TO_ZERO)``, far faster than a regex.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19
+
 T = TypeVar("T")
 Raw = Mapping[str, object]
 
@@ -121,11 +130,28 @@ Raw = Mapping[str, object]
 
 
 def read_candidates(path: str | os.PathLike[str]) -> tuple[Candidate, ...]:
-    return tuple(candidate_from_dict(raw, where=where) for where, raw in _rows(path, "candidate"))
+    with _cycle_collector_paused():
+        rows = _rows(path, "candidate")
+        return tuple(candidate_from_dict(raw, where=where) for where, raw in rows)
 
 
 def read_openings(path: str | os.PathLike[str]) -> tuple[Opening, ...]:
-    return tuple(opening_from_dict(raw, where=where) for where, raw in _rows(path, "opening"))
+    with _cycle_collector_paused():
+        return tuple(opening_from_dict(raw, where=where) for where, raw in _rows(path, "opening"))
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while records are built (reference counting still frees
+    memory). Records and parsed rows hold no reference cycles, yet a 100k-candidate file makes
+    millions of new tuples whose repeated collector passes cost more than the parsing itself."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_policy(path: str | os.PathLike[str]) -> Policy:
@@ -164,16 +190,28 @@ def _rows(path: str | os.PathLike[str], what: str) -> Iterator[tuple[str, Raw]]:
 def _json_lines(path: str | os.PathLike[str], what: str) -> Iterator[tuple[str, Raw]]:
     with open(path, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
+            if line.isspace():  # a blank line (lines read from a file are never empty)
                 continue
             where = f"{what} at line {number}"
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidRecordError(where, "(line)", f"invalid JSON: {exc}") from None
+            raw = _decode(line, where)
             if not isinstance(raw, dict):
                 raise InvalidRecordError(where, "(line)", f"expected a JSON object, got {line:.60}")
             yield where, raw
+
+
+def _decode(line: str, where: str) -> object:
+    """One JSON value, read by orjson (several times faster) unless it might read it otherwise
+    than the standard library: orjson rejects NaN, Infinity and lone surrogates and reads
+    integers beyond 64 bits as floats. Those lines go to ``json``: same values, same errors."""
+    if _LONG_DIGITS not in line.encode().translate(_DIGITS_TO_ZERO):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass  # invalid, or valid only for the standard library: it decides below
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InvalidRecordError(where, "(line)", f"invalid JSON: {exc}") from None
 
 
 def _from_cells(row: Mapping[str, object], *, what: str) -> dict[str, object]:
@@ -223,7 +261,7 @@ def candidate_from_dict(raw: Raw, *, where: str = "candidate") -> Candidate:
     _no_unknown(raw, _CANDIDATE_FIELDS, record)
     return Candidate(
         id=_id(raw, record),
-        skills=tuple(_skill(item, record) for item in _list(raw, "skills", record, object)),
+        skills=_skills(raw, record),
         occupations=_strings(raw, "occupations", record),
         languages=_languages(raw, "languages", record),
         eqf=_int(raw, "eqf", record, default=0, low=0, high=8),
@@ -351,6 +389,8 @@ def _record_name(raw: Raw, what: str, where: str) -> str:
 
 
 def _no_unknown(raw: Raw, known: frozenset[str], record: str, *, prefix: str = "") -> None:
+    if raw.keys() <= known:
+        return
     for name in raw:
         if name not in known:
             raise InvalidRecordError(
@@ -382,6 +422,8 @@ def _list(raw: Raw, name: str, record: str, kind: type[T]) -> list[T]:
         return []
     if not isinstance(value, list):
         raise InvalidRecordError(record, name, f"expected a list, got {value!r:.60}")
+    if kind is object:
+        return value
     for item in value:
         if not isinstance(item, kind):
             raise InvalidRecordError(record, name, f"expected {kind.__name__} items, got {item!r}")
@@ -389,24 +431,36 @@ def _list(raw: Raw, name: str, record: str, kind: type[T]) -> list[T]:
 
 
 def _strings(raw: Raw, name: str, record: str) -> tuple[str, ...]:
+    value = raw.get(name)
+    if type(value) is list:  # fast path: a list of non-blank strings
+        try:
+            items = tuple(map(str.strip, value))
+        except TypeError:
+            pass  # an item is not a string: the checks below name it
+        else:
+            if all(items):
+                return items
     items = tuple(item.strip() for item in _list(raw, name, record, str))
     if any(not item for item in items):
         raise InvalidRecordError(record, name, "holds an empty string")
     return items
 
 
+def _skills(raw: Raw, record: str) -> tuple[SkillClaim, ...]:
+    claims = []
+    for item in _list(raw, "skills", record, object):
+        if type(item) is dict and len(item) == 2:  # fast path: {"uri": str, "level": (0, 1]}
+            uri, level = item.get("uri"), item.get("level")
+            if type(uri) is str and type(level) is float and 0.0 < level <= 1.0:
+                claims.append(SkillClaim(uri.strip(), level))
+                continue
+        claims.append(_skill(item, record))
+    return tuple(claims)
+
+
 def _skill(item: object, record: str) -> SkillClaim:
     if isinstance(item, str):
         return SkillClaim(uri=item.strip())
-    if type(item) is dict and 1 <= len(item) <= 2:  # fast path: {"uri": str, "level": float}
-        uri, level = item.get("uri"), item.get("level", 1.0)
-        if (
-            type(uri) is str
-            and (type(level) is float or type(level) is int)
-            and 0.0 < level <= 1.0
-            and (len(item) == 1 or "level" in item)
-        ):
-            return SkillClaim(uri=uri.strip(), level=float(level))
     if isinstance(item, dict) and isinstance(item.get("uri"), str):
         _no_unknown(item, frozenset({"uri", "level"}), record, prefix="skills.")
         level = _number(item, "level", record, default=1.0, low=0.0, label="skills.level")
@@ -430,15 +484,25 @@ def _languages(raw: Raw, name: str, record: str) -> tuple[LanguageLevel, ...]:
         )
     levels = []
     for lang, level in value.items():
-        if not (isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()):
-            raise InvalidRecordError(record, name, f"expected an ISO 639-1 code, got {lang!r}")
-        canonical = normalise_level(level) if isinstance(level, str) else None
-        if canonical is None:
-            raise InvalidRecordError(
-                record, name, f"bad CEFR level {level!r} for {lang!r}; expected A1..C2 or native"
-            )
-        levels.append(LanguageLevel(language=lang, level=canonical))
+        # Only string levels are looked up in the cache (others may be unhashable).
+        check = _language_level if type(level) is str else _language_level.__wrapped__
+        checked = check(lang, level)
+        if isinstance(checked, str):
+            raise InvalidRecordError(record, name, checked)
+        levels.append(checked)
     return tuple(sorted(levels, key=lambda item: item.language))
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _language_level(lang: object, level: object) -> LanguageLevel | str:
+    """The checked pair, or what is wrong with it. Cached: a programme repeats a few hundred
+    pairs, and they are immutable."""
+    if not (isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()):
+        return f"expected an ISO 639-1 code, got {lang!r}"
+    canonical = normalise_level(level) if isinstance(level, str) else None
+    if canonical is None:
+        return f"bad CEFR level {level!r} for {lang!r}; expected A1..C2 or native"
+    return LanguageLevel(language=lang, level=canonical)
 
 
 def _pairs(raw: Raw, name: str, record: str) -> tuple[tuple[str, str], ...]:
