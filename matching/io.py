@@ -69,6 +69,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO, TypeVar, cast, get_args
@@ -144,14 +145,28 @@ def read_openings(path: str | os.PathLike[str]) -> tuple[Opening, ...]:
 def _cycle_collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while records are built (reference counting still frees
     memory). Records and parsed rows hold no reference cycles, yet a 100k-candidate file makes
-    millions of new tuples whose repeated collector passes cost more than the parsing itself."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    millions of new tuples whose repeated collector passes cost more than the parsing itself.
+
+    The collector is process-wide, so overlapping pauses (threads) are counted: the first one
+    in records whether it was on, the last one out switches it back on only then."""
+    global _pauses, _resume
+    with _pause_lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()
+
+
+_pause_lock = threading.Lock()
+_pauses = 0  # pauses in progress
+_resume = False  # whether the collector was on when the first of them began
 
 
 def read_policy(path: str | os.PathLike[str]) -> Policy:

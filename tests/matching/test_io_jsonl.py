@@ -134,3 +134,19 @@ def test_the_cycle_collector_is_restored_after_reading(tmp_path: Path) -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_in_threads_leave_the_collector_on() -> None:
+    """Two readers whose pauses overlap (A in, B in, A out, B out) must not leave the
+    process-wide collector off: the second one in saw it off because of the first."""
+    from matching.io import _cycle_collector_paused
+
+    assert gc.isenabled()
+    first, second = _cycle_collector_paused(), _cycle_collector_paused()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the second reader is still building records
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
