@@ -6,10 +6,15 @@ the profile normaliser (``api.esco_normaliser``: the ESCO index, built once per 
 the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one), and
 the runner of matching rounds (``round_workers`` worker processes, started when a round
 first needs one; rounds left queued by an earlier process are resumed).
+
+What start-up loaded lives as long as the app, so it is then kept out of the garbage
+collector's sight (``gc.freeze``) until shutdown: otherwise every full collection walks the
+whole ESCO index again, and requests paid for it (measured in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,9 +66,12 @@ def create_app(
             app.state.synonym_watch = SynonymWatch(engine, interval=config.synonym_refresh_seconds)
             app.state.round_runner = runner = RoundRunner(engine, workers=config.round_workers)
             runner.resume()  # rounds an earlier process left queued or was running
+            gc.collect()  # start-up's garbage, before what is left is frozen
+            gc.freeze()
             try:
                 yield
             finally:
+                gc.unfreeze()  # collectable again once the app is gone (e.g. between tests)
                 await run_in_threadpool(runner.close)
         finally:
             engine.dispose()
