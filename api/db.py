@@ -27,7 +27,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-__all__ = ["SessionMode", "create_db_engine", "for_writing", "is_sqlite", "open_session"]
+__all__ = [
+    "SessionMode",
+    "create_db_engine",
+    "for_writing",
+    "is_sqlite",
+    "new_session",
+    "open_session",
+]
 
 SessionMode = Literal["read", "write"]
 
@@ -111,14 +118,20 @@ def for_writing(engine: Engine) -> Engine:
     return engine.execution_options(**{_WRITE_OPTION: True})
 
 
+def new_session(engine: Engine, *, mode: SessionMode) -> Session:
+    """A session whose transactions begin immediately when ``mode="write"``; the caller closes
+    it. Creating one does no I/O (it connects on first use); closing it may (a rollback)."""
+    bind = for_writing(engine) if mode == "write" else engine
+    options: dict[str, Any] = {"expire_on_commit": False}
+    return Session(bind, **options)
+
+
 @contextmanager
 def open_session(engine: Engine, *, mode: SessionMode) -> Iterator[Session]:
-    """A session whose transactions begin immediately when ``mode="write"``.
+    """``new_session``, closed on exit.
 
     The session does not commit by itself: the caller commits; anything uncommitted is rolled
     back on exit.
     """
-    bind = for_writing(engine) if mode == "write" else engine
-    options: dict[str, Any] = {"expire_on_commit": False}
-    with Session(bind, **options) as session:
+    with new_session(engine, mode=mode) as session:
         yield session
