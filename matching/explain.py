@@ -7,9 +7,9 @@ expansion of the candidates' effective skills, then a lookup per required skill.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,7 @@ from skills_taxonomy.taxonomy import Taxonomy
 __all__ = ["explain_pairs", "explain_unassigned"]
 
 Index = npt.NDArray[np.intp]
+_R = TypeVar("_R")
 #: How many shortlisted openings an "outcompeted" explanation lists.
 OUTCOMPETED_SHOWN = 3
 
@@ -55,22 +56,25 @@ def explain_pairs(
     skills = _SkillTable(model, taxonomy)
     ess = _Required.lookup(model, model.essential, ex, cand, opening, upos)
     opt = _Required.lookup(model, model.optional, ex, cand, opening, upos)
-    terms = [t[edges].tolist() for t in shortlist.terms]
+    terms = zip(*(t[edges].tolist() for t in shortlist.terms), strict=True)
     locked = g.locked[edges].tolist()
+    outcome = _Interned(RuleOutcome)
     out: list[Explanation] = []
-    for p, (c_row, o_row) in enumerate(zip(cand.tolist(), opening.tolist(), strict=True)):
+    for p, (c_row, o_row, values) in enumerate(
+        zip(cand.tolist(), opening.tolist(), terms, strict=True)
+    ):
         matched_e, partial, missing = skills.split(ess, p, "essential")
         matched_o, partial_o, _ = skills.split(opt, p, "optional")
         c, o = features.candidates[c_row], features.openings[o_row]
         rules = rule_outcomes(features, c_row, o_row, forbidden=(c.id, o.id) in forbidden)
         out.append(
             Explanation(
-                terms=tuple(zip(TERMS, (t[p] for t in terms), strict=True)),
+                terms=tuple(zip(TERMS, values, strict=True)),
                 matched_essential=matched_e,
                 matched_optional=matched_o,
                 partial_credits=partial + partial_o,
                 missing_essential=missing,
-                rules=tuple(RuleOutcome(rule=r, passed=ok, detail=d) for r, ok, d, _ in rules),
+                rules=tuple(outcome(r, ok, d) for r, ok, d, _ in rules),
                 locked=locked[p],
             )
         )
@@ -129,19 +133,41 @@ class _Required:
         )
 
 
+class _Interned(Generic[_R]):
+    """One shared instance of a frozen record per distinct field values: explanations repeat
+    the same skills, credits and rule outcomes many times over, and sharing them spares the
+    allocations (and the garbage collector's passes over them)."""
+
+    def __init__(self, make: Callable[..., _R]) -> None:
+        self._make = make
+        self._seen: dict[tuple[object, ...], _R] = {}
+
+    def __call__(self, *values: object) -> _R:
+        found = self._seen.get(values)
+        if found is None:
+            found = self._make(*values)
+            # 0.0 == -0.0 as keys, yet they encode differently: zero floats are never shared
+            if not any(isinstance(v, float) and not v for v in values):
+                self._seen[values] = found
+        return found
+
+
 class _SkillTable:
-    """URIs and English labels of skill columns, looked up once per column."""
+    """Skill columns as records (URI and English label looked up once per column)."""
 
     def __init__(self, model: SkillModel, taxonomy: Taxonomy) -> None:
         self._uris = model.skills
         self._taxonomy = taxonomy
-        self._labels: dict[int, str] = {}
+        self._refs: dict[int, SkillRef] = {}
+        self._match = _Interned(SkillMatch)
+        self._partial = _Interned(PartialCredit)
 
     def ref(self, col: int) -> SkillRef:
-        label = self._labels.get(col)
-        if label is None:
-            label = self._labels[col] = self._taxonomy.preferred_label(self._uris[col])
-        return SkillRef(self._uris[col], label)
+        found = self._refs.get(col)
+        if found is None:
+            uri = self._uris[col]
+            found = self._refs[col] = SkillRef(uri, self._taxonomy.preferred_label(uri))
+        return found
 
     def split(
         self, req: _Required, p: int, requirement: Literal["essential", "optional"]
@@ -156,12 +182,12 @@ class _SkillTable:
                 missing.append(need)
             elif code == 0:
                 matched.append(
-                    SkillMatch(need.uri, need.label, req.level[i], req.via_occupation[i])
+                    self._match(need.uri, need.label, req.level[i], req.via_occupation[i])
                 )
             else:
                 held = self.ref(req.source[i])
                 partial.append(
-                    PartialCredit(
+                    self._partial(
                         need.uri,
                         need.label,
                         requirement,
@@ -218,7 +244,8 @@ def explain_unassigned(
     waiting[g.cand] = True
     waiting[g.cand[chosen]] = False
     mine = np.flatnonzero(waiting[g.cand])  # edges of outcompeted candidates
-    order = mine[np.lexsort((g.opening[mine], -g.score[mine], g.cand[mine]))]
+    # ties by opening: the edges' own order (sorted by (cand, opening)), kept by the stable sort
+    order = mine[np.lexsort((-g.score[mine], g.cand[mine]))]
     rows = g.cand[order]
     rank = np.arange(len(order)) - np.searchsorted(rows, rows)
     counts = np.bincount(rows, minlength=f.n_candidates).tolist()
@@ -227,12 +254,13 @@ def explain_unassigned(
     shown_open = g.opening[shown_edges].tolist()
     shown_score = g.score[shown_edges].tolist()
     shown_low = lowest[g.opening[shown_edges]].tolist()
+    opening_ids = [o.id for o in f.openings]
     by_row: dict[int, list[Mapping[str, object]]] = {}
     for row, col, score, low in zip(shown_rows, shown_open, shown_score, shown_low, strict=True):
         finite = low != np.inf
         by_row.setdefault(row, []).append(
             {
-                "opening": f.openings[col].id,
+                "opening": opening_ids[col],
                 "score": score,
                 "lowest_assigned_score": low if finite else None,
                 "margin": low - score if finite else None,

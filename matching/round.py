@@ -159,12 +159,18 @@ def run_round(
     )
     assignments = tuple(
         Assignment(
-            candidate=features.candidates[int(graph.cand[e])].id,
-            opening=features.openings[int(graph.opening[e])].id,
-            score=float(graph.score[e]),
+            candidate=features.candidates[c].id,
+            opening=features.openings[o].id,
+            score=score,
             explanation=x,
         )
-        for e, x in zip(chosen.tolist(), explanations, strict=True)
+        for c, o, score, x in zip(
+            graph.cand[chosen].tolist(),
+            graph.opening[chosen].tolist(),
+            graph.score[chosen].tolist(),
+            explanations,
+            strict=True,
+        )
     )
     if paths:
         gaps = explain_gaps(features, model, paths, combined, trained.combined, taxonomy=taxonomy)
@@ -199,12 +205,13 @@ def run_round(
     objective = float(graph.score[chosen].sum()) if len(chosen) else 0.0
     if paths:
         objective += float(combined.score[trained.combined].sum())
-    cand_ids = np.array([c.id for c in features.candidates], dtype=object)
-    open_ids = np.array([o.id for o in features.openings], dtype=object)
+    # ids gathered by row inside polars: no Python string per edge
+    cand_ids = pl.Series([c.id for c in features.candidates], dtype=pl.String)
+    open_ids = pl.Series([o.id for o in features.openings], dtype=pl.String)
     edges = pl.DataFrame(
         {
-            "candidate": pl.Series(cand_ids[graph.cand].tolist(), dtype=pl.String),
-            "opening": pl.Series(open_ids[graph.opening].tolist(), dtype=pl.String),
+            "candidate": cand_ids.gather(graph.cand),
+            "opening": open_ids.gather(graph.opening),
             "score": pl.Series(graph.score, dtype=pl.Float64),
         }
     )
@@ -304,11 +311,11 @@ def _input_hash(features: Features, policy: Policy) -> str:
 
 
 def _candidate_key(c: Candidate) -> tuple[object, ...]:
-    return (
+    return (  # NamedTuples as plain tuples (their repr differs)
         c.id,
-        tuple((s.uri, s.level) for s in c.skills),
+        tuple(map(tuple, c.skills)),
         c.occupations,
-        tuple((lv.language, lv.level) for lv in c.languages),
+        tuple(map(tuple, c.languages)),
         c.eqf,
         c.experience_years,
         c.gender,
@@ -328,7 +335,7 @@ def _opening_key(o: Opening) -> tuple[object, ...]:
         o.occupation,
         o.essential_skills,
         o.optional_skills,
-        tuple((lv.language, lv.level) for lv in o.min_languages),
+        tuple(map(tuple, o.min_languages)),
         o.min_eqf,
         o.capacity,
         o.start,

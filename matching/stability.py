@@ -47,10 +47,8 @@ def preference_keys(
         if c in features.candidate_row
     ]
     out = []
-    for listed, group, other in (
-        (listed_c, graph.cand, graph.opening),
-        (listed_o, graph.opening, graph.cand),
-    ):
+    descending = -graph.score
+    for listed, group in ((listed_c, graph.cand), (listed_o, graph.opening)):
         position = np.full(graph.n_edges, np.iinfo(np.int64).max, dtype=np.int64)
         if listed:
             arr = np.array(listed, dtype=np.int64)
@@ -59,7 +57,9 @@ def preference_keys(
             hit = at < len(key)
             hit[hit] = key[at[hit]] == lkey[hit]
             position[at[hit]] = arr[hit, 2]
-        order = np.lexsort((other, -graph.score, position, group))
+        # last tie-break: the other side's row, ascending — the edges' own order (sorted by
+        # (cand, opening)), which the stable lexsort keeps
+        order = np.lexsort((descending, position, group))
         rank = np.empty(graph.n_edges, dtype=np.int64)
         rank[order] = np.arange(graph.n_edges)
         out.append(rank)
