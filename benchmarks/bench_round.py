@@ -15,6 +15,7 @@ totals are compared. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -131,6 +132,7 @@ def child(folder: Path, taxonomy_path: str | None, shortlist: int) -> dict[str, 
     candidates = read_candidates(folder / "candidates.jsonl")
     openings = read_openings(folder / "openings.jsonl")
     policy = Policy(shortlist=shortlist)
+    gc.freeze()  # as the CLI does (api/cli/round.py)
     done("load")
     result = run_round(candidates, openings, policy, taxonomy=taxonomy, observer=done)
     peak = _rss_mb()

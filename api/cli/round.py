@@ -14,6 +14,7 @@ quota relaxed because it was unreachable (``docs/round.md``).
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from matching.io import read_candidates, read_openings, read_policy, write_edges, write_result
@@ -46,6 +47,9 @@ def _run(args: argparse.Namespace) -> int:
     candidates = read_candidates(args.candidates)
     openings = read_openings(args.openings)
     policy = read_policy(args.policy) if args.policy else Policy()
+    # The taxonomy and the inputs live until the command exits: out of the cycle collector's
+    # sight, its full passes no longer re-walk their millions of objects (~1.3 s at 100k).
+    gc.freeze()
     result = run_round(candidates, openings, policy, taxonomy=taxonomy)
     if args.edges:
         write_edges(result, args.edges)
