@@ -24,13 +24,20 @@ __all__ = ["highest_erased_id"]
 
 def highest_erased_id(session: OrmSession) -> int | None:
     """The highest candidate id the audit log records as erased (None: none erased)."""
-    found = session.execute(
-        select(func.max(cast(col(AuditRecord.subject_id), Integer))).where(
-            col(AuditRecord.action) == "candidate.erased",
-            col(AuditRecord.subject_type) == "candidate",
-        )
-    ).scalar()
+    found = session.execute(select(_HIGHEST_ERASED)).scalar()
     return None if found is None else int(found)
+
+
+_HIGHEST_ERASED = (
+    select(func.max(cast(col(AuditRecord.subject_id), Integer)))
+    .where(
+        col(AuditRecord.action) == "candidate.erased",
+        col(AuditRecord.subject_type) == "candidate",
+    )
+    .scalar_subquery()
+)
+#: Both highest ids in one statement, built once (this runs before every candidate insert).
+_HIGHEST_IDS = select(_HIGHEST_ERASED, select(func.max(col(Candidate.id))).scalar_subquery())
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -38,12 +45,11 @@ def _never_reuse_erased_ids(session: OrmSession, _context: Any, _instances: Any)
     new = [o for o in session.new if isinstance(o, Candidate) and o.id is None]
     if not new or session.get_bind().dialect.name != "sqlite":
         return
-    with session.no_autoflush:
-        erased = highest_erased_id(session)
-        if erased is None:
-            return
-        highest = session.execute(select(func.max(col(Candidate.id)))).scalar() or 0
-        if erased < highest:
-            return  # SQLite's max(id) + 1 is above every erased id already
-        for offset, candidate in enumerate(new, start=1):
-            candidate.id = erased + offset
+    # On the session's connection, without the ORM's statement handling (nothing to load).
+    erased, highest = session.connection().execute(_HIGHEST_IDS).one()
+    if erased is None:
+        return
+    if int(erased) < (highest or 0):
+        return  # SQLite's max(id) + 1 is above every erased id already
+    for offset, candidate in enumerate(new, start=1):
+        candidate.id = int(erased) + offset

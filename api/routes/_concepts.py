@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import Table, insert
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from api.models._types import utc_now
@@ -19,6 +20,7 @@ __all__ = [
     "concepts_of",
     "insert_profile",
     "normalise",
+    "public_profile",
     "public_profiles",
     "replace_concepts",
     "texts_of",
@@ -66,9 +68,17 @@ def replace_concepts(
     table, owner_column = _TABLES[kind]
     owner: Any = getattr(table, owner_column)
     session.exec(delete(table).where(owner == owner_id))
-    for item in items:
-        row: dict[str, Any] = {
-            owner_column: owner_id,
+    _insert_concepts(session, kind=kind, owner_id=owner_id, items=items)
+
+
+def _insert_concepts(
+    session: Session, *, kind: ProfileKind, owner_id: int, items: Sequence[NormalisedItem]
+) -> list[NormalisedConceptPublic]:
+    """Add the owner's concept rows for ``items`` in one statement (a Core ``INSERT``: no ORM
+    objects, no unit of work), and return them as answered (in order, as ``concepts_of``)."""
+    table, owner_column = _TABLES[kind]
+    rows: list[dict[str, Any]] = [
+        {
             "field": item.field,
             "source_text": item.source_text[:500],
             "concept_uri": item.concept_uri,
@@ -76,7 +86,12 @@ def replace_concepts(
             "method": item.method,
             "level": item.level,
         }
-        session.add(table(**row))
+        for item in items
+    ]
+    if rows:
+        core: Table = table.__table__  # type: ignore[union-attr]
+        session.execute(insert(core), [row | {owner_column: owner_id} for row in rows])
+    return [NormalisedConceptPublic.model_validate(row) for row in rows]
 
 
 def concepts_of(
@@ -104,11 +119,15 @@ def insert_profile(
     *,
     kind: ProfileKind,
     items: Sequence[NormalisedItem] | None,
-) -> None:
+) -> list[NormalisedConceptPublic]:
+    """Insert a new ``profile`` and its concept rows; return the rows as answered (a new
+    profile has none but these, so the answer needs no read-back: ``public_profile``)."""
     session.add(profile)
     session.flush()
     assert profile.id is not None
-    replace_concepts(session, kind=kind, owner_id=profile.id, items=items)
+    if items is None:
+        return []
+    return _insert_concepts(session, kind=kind, owner_id=profile.id, items=items)
 
 
 def apply_changes(
@@ -139,6 +158,11 @@ def public_profiles(
 ) -> list[PublicModel]:
     """``profiles`` as ``model`` answers, each with its concept rows (one query for all)."""
     concepts = concepts_of(session, kind=kind, owner_ids=[p.id for p in profiles if p.id])
-    return [
-        model.model_validate(p, update={"concepts": concepts.get(p.id or 0, [])}) for p in profiles
-    ]
+    return [public_profile(p, concepts.get(p.id or 0, []), model=model) for p in profiles]
+
+
+def public_profile(
+    profile: Profile, concepts: Sequence[NormalisedConceptPublic], *, model: type[PublicModel]
+) -> PublicModel:
+    """``profile`` as a ``model`` answer with ``concepts`` (its concept rows, in order)."""
+    return model.model_validate(profile, update={"concepts": concepts})

@@ -32,7 +32,14 @@ from api.models.candidates import (
     CandidateUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import apply_changes, insert_profile, normalise, public_profiles, texts_of
+from api.routes._concepts import (
+    apply_changes,
+    insert_profile,
+    normalise,
+    public_profile,
+    public_profiles,
+    texts_of,
+)
 
 __all__ = ["router"]
 
@@ -48,8 +55,8 @@ def create_candidate(
 ) -> CandidatePublic:
     items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
     candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
-    insert_profile(session, candidate, kind="candidate", items=items)
-    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
+    concepts = insert_profile(session, candidate, kind="candidate", items=items)
+    public = public_profile(candidate, concepts, model=CandidatePublic)
     session.commit()  # after building the answer: one transaction
     return public
 

@@ -30,7 +30,14 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._concepts import apply_changes, insert_profile, normalise, public_profiles, texts_of
+from api.routes._concepts import (
+    apply_changes,
+    insert_profile,
+    normalise,
+    public_profile,
+    public_profiles,
+    texts_of,
+)
 
 __all__ = ["router"]
 
@@ -46,8 +53,8 @@ def create_opening(
 ) -> OpeningPublic:
     items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
     opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
-    insert_profile(session, opening, kind="opening", items=items)
-    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
+    concepts = insert_profile(session, opening, kind="opening", items=items)
+    public = public_profile(opening, concepts, model=OpeningPublic)
     session.commit()  # after building the answer: one transaction
     return public
 

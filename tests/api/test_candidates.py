@@ -161,3 +161,18 @@ def test_profile_text_is_normalised_into_concept_rows(client: TestClient, world:
     assert client.delete(url, headers=auth(world.agency_a)).status_code == 204
     with open_session(app.state.engine, mode="read") as session:  # erased with the candidate
         assert session.exec(select(CandidateConcept)).all() == []
+
+
+def test_created_answer_is_what_is_stored(client: TestClient, world: World) -> None:
+    """The POST answer's concepts are built from what was inserted, not read back: they must be
+    what a read returns, field by field and in order."""
+    created = client.post(URL, json=candidate_body(), headers=auth(world.agency_a)).json()
+    assert {c["field"] for c in created["concepts"]} == {
+        "skills",
+        "job_titles",
+        "diplomas",
+        "languages",
+    }
+    read = client.get(f"{URL}/{created['id']}", headers=auth(world.agency_a)).json()
+    assert read["concepts"] == created["concepts"]
+    assert read == created

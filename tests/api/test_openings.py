@@ -52,3 +52,16 @@ def test_capacity_is_bounded(client: TestClient, world: World) -> None:
         )
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "capacity"]
+
+
+def test_created_answer_is_what_is_stored(client: TestClient, world: World) -> None:
+    """The POST answer's concepts are built from what was inserted, not read back."""
+    created = client.post(URL, json=opening_body(), headers=auth(world.employer_e)).json()
+    assert {c["field"] for c in created["concepts"]} == {
+        "occupation",
+        "essential_skills",
+        "optional_skills",
+        "languages",
+    }
+    read = client.get(f"{URL}/{created['id']}", headers=auth(world.employer_e)).json()
+    assert read == created
