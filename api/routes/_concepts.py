@@ -90,7 +90,8 @@ def _insert_concepts(
     ]
     if rows:
         core: Table = table.__table__  # type: ignore[union-attr]
-        session.execute(insert(core), [row | {owner_column: owner_id} for row in rows])
+        rows_of_owner = [row | {owner_column: owner_id} for row in rows]
+        session.connection().execute(insert(core), rows_of_owner)  # Core: no ORM statement work
     return [NormalisedConceptPublic.model_validate(row) for row in rows]
 
 
