@@ -200,10 +200,13 @@ class SparseTfidf:
                 parts.append(ids)
                 lengths[i] += len(ids)
         cols = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(len(docs)), lengths)
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
         data = np.ones(len(cols), dtype=np.float32)
+        # Rows are already in order: CSR straight away (a COO detour costs more than the work
+        # on a few queries). Duplicates are summed after sorting, as the COO conversion did.
         counts = sp.csr_matrix(
-            (data, (rows, cols)), shape=(len(docs), len(self.vocabulary_)), dtype=np.float32
+            (data, cols, indptr), shape=(len(docs), len(self.vocabulary_)), dtype=np.float32
         )
         counts.sum_duplicates()
         return counts
@@ -214,7 +217,13 @@ class SparseTfidf:
     def _weigh_norms(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, FloatMatrix]:
         """Weighted rows (in place) and the l2 norm each row was divided by."""
         counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        # Row sums of the squares, as ``counts.multiply(counts).sum(axis=1)`` computes them
+        # (a float32 ``add.reduceat`` over non-empty rows) without two sparse temporaries.
+        squares = np.zeros(counts.shape[0], dtype=np.float32)
+        filled = np.flatnonzero(np.diff(counts.indptr))
+        if len(filled):
+            squares[filled] = np.add.reduceat(counts.data * counts.data, counts.indptr[filled])
+        norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
         norms = norms.astype(np.float32)
         counts.data /= np.repeat(norms, np.diff(counts.indptr))
