@@ -101,6 +101,10 @@ class SynonymWatch:
         self._next_look = 0.0
         self._seen: tuple[Any, ...] | None = None
 
+    def due(self) -> bool:
+        """Whether ``fresh`` would look now (no I/O: a request can ask on the event loop)."""
+        return time.monotonic() >= self._next_look
+
     def fresh(self, current: EscoProfileNormaliser) -> EscoProfileNormaliser | None:
         now = time.monotonic()
         if now < self._next_look or not self._lock.acquire(blocking=False):

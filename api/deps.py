@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import AccessRole, Principal, TokenCache, authenticate, hash_token
-from api.curation import current_normaliser
+from api.curation import SynonymWatch, current_normaliser
 from api.db import new_session, open_session
 from api.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 from api.models.candidates import Candidate
@@ -246,10 +246,15 @@ OpeningReadable = Annotated[Opening, Depends(load_opening)]
 OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
 
 
-def get_normaliser(request: Request) -> ProfileNormaliser | None:
-    """The app's normaliser, with synonyms other server processes confirmed (may query)."""
-    normaliser: ProfileNormaliser | None = current_normaliser(request.app.state)
-    return normaliser
+async def get_normaliser(request: Request) -> ProfileNormaliser | None:
+    """The app's normaliser, with synonyms other server processes confirmed. The look at them
+    (a query, at most every ``synonym_refresh_seconds``) runs in the pool; between looks the
+    normaliser is returned on the loop (no thread hop)."""
+    state = request.app.state
+    watch: SynonymWatch | None = getattr(state, "synonym_watch", None)
+    if watch is not None and watch.due():
+        return cast(ProfileNormaliser | None, await run_in_threadpool(current_normaliser, state))
+    return cast(ProfileNormaliser | None, getattr(state, "normaliser", None))
 
 
 #: The app's normaliser (None until one is configured: profiles are then stored as text only).

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.curation import SynonymWatch
 from api.settings import Settings
 from skills_taxonomy.normalizer import Normalizer
 from tests.api.factories import World, auth, candidate_body
@@ -62,3 +63,13 @@ def test_a_confirmation_in_one_process_reaches_another(
         ).json()
         [concept] = [c for c in created["concepts"] if c["field"] == "skills"]
         assert (concept["concept_uri"], concept["method"]) == (skill, "synonym")
+
+
+def test_the_watch_is_due_once_per_interval(client: TestClient) -> None:
+    """Requests ask ``due()`` on the event loop and only hop to the pool for a look when due."""
+    app: Any = client.app
+    watch = SynonymWatch(app.state.engine, interval=3600.0)
+    assert watch.due()
+    watch.fresh(app.state.normaliser)
+    assert not watch.due()
+    assert SynonymWatch(app.state.engine, interval=0.0).due()
