@@ -5,21 +5,22 @@ candidates table has no ``AUTOINCREMENT``) gives ``max(id) + 1``, so erasing the
 candidate would let the next one take its id — and with it the erased person's pseudonyms,
 erasure subject and audit trail. Before a flush that inserts candidates on SQLite, this
 listener looks at the highest id the audit log records as erased; when it is not below the
-table's highest id, the new candidates get explicit ids above it.
+table's highest id, the new candidates get explicit ids above it. Bulk imports insert without
+the ORM and call ``erased_id_floor`` themselves.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, cast, event, func, select
+from sqlalchemy import Connection, Integer, cast, event, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
 from api.models.audit import AuditRecord
 from api.models.candidates import Candidate
 
-__all__ = ["highest_erased_id"]
+__all__ = ["erased_id_floor", "highest_erased_id"]
 
 
 def highest_erased_id(session: OrmSession) -> int | None:
@@ -40,16 +41,26 @@ _HIGHEST_ERASED = (
 _HIGHEST_IDS = select(_HIGHEST_ERASED, select(func.max(col(Candidate.id))).scalar_subquery())
 
 
+def erased_id_floor(connection: Connection) -> int | None:
+    """On SQLite, the highest erased candidate id when new candidates must be numbered above it
+    explicitly (``max(id) + 1`` would hand it out again); None when the database's own numbering
+    is safe (PostgreSQL, nothing erased, or live candidates above every erased id)."""
+    if connection.dialect.name != "sqlite":
+        return None
+    erased, highest = connection.execute(_HIGHEST_IDS).one()
+    if erased is None or int(erased) < (highest or 0):
+        return None
+    return int(erased)
+
+
 @event.listens_for(OrmSession, "before_flush")
 def _never_reuse_erased_ids(session: OrmSession, _context: Any, _instances: Any) -> None:
     new = [o for o in session.new if isinstance(o, Candidate) and o.id is None]
     if not new or session.get_bind().dialect.name != "sqlite":
         return
     # On the session's connection, without the ORM's statement handling (nothing to load).
-    erased, highest = session.connection().execute(_HIGHEST_IDS).one()
-    if erased is None:
+    floor = erased_id_floor(session.connection())
+    if floor is None:
         return
-    if int(erased) < (highest or 0):
-        return  # SQLite's max(id) + 1 is above every erased id already
     for offset, candidate in enumerate(new, start=1):
-        candidate.id = int(erased) + offset
+        candidate.id = floor + offset

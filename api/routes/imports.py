@@ -73,6 +73,7 @@ from api.auth import Principal
 from api.deps import CANDIDATE_WRITERS, OPENING_WRITERS, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES, FieldProblem, InvalidInputError, PayloadTooLargeError
 from api.esco_normaliser import EscoProfileNormaliser
+from api.gdpr.ids import erased_id_floor
 from api.imports import ImportFormat, ParseError, name_key, parse_rows, validate_rows
 from api.models._types import utc_now
 from api.models.candidates import Candidate, CandidateConcept, CandidateCreate
@@ -222,6 +223,10 @@ def _import(
     # Core inserts on the session's connection (no ORM unit of work: one round-trip per batch).
     connection = session.connection()
     core = table.__table__
+    floor = erased_id_floor(connection) if table is Candidate else None
+    if floor is not None:  # SQLite would hand an erased person's id out again (api.gdpr.ids)
+        for offset, row in enumerate(params, start=1):
+            row["id"] = floor + offset
     ids: list[int] = []
     for start in range(0, len(params), 2_000):
         ids += list(

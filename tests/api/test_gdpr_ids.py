@@ -72,3 +72,23 @@ def test_a_round_finishing_after_an_erasure_stores_no_trace_of_them(
         assert [u["candidate"] for u in stored.result["unassigned"]] == [str(kept)]
         assert stored.result["reserves"] == {"9": []}
         assert stored.result["metrics"] == {"candidates": 2}  # counts stay
+
+
+def test_a_bulk_import_does_not_reuse_the_newest_erased_id(
+    client: TestClient, world: World
+) -> None:
+    """The import inserts without the ORM (no flush listener); it numbers above erased ids too."""
+    first = _create(client, world.agency_a, "Amina Benali")
+    newest = _create(client, world.agency_a, "Youssef Trabelsi")
+    answer = client.delete(f"{URL}/{newest}?erase=true", headers=auth(world.agency_a))
+    assert answer.status_code == 204
+    csv = "external_ref,full_name,birth_date,country\nR1,Person One,1990-01-02,MA\n"
+    csv += "R2,Person Two,1991-02-03,TN\n"
+    imported = client.post(
+        f"{URL}/import",
+        content=csv.encode(),
+        headers={"Content-Type": "text/csv"} | auth(world.agency_b),
+    )
+    assert imported.status_code == 201, imported.text
+    ids = imported.json()["ids"]
+    assert min(ids) > max(first, newest) and len(set(ids)) == 2
