@@ -107,6 +107,15 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
             raise
 
     @event.listens_for(engine, "commit")
+    def _commit_then_release(connection: Connection) -> None:
+        # This event fires *before* SQLAlchemy's own COMMIT: releasing the lock here would let
+        # the next writer reach BEGIN IMMEDIATE while SQLite's lock is still held, and wait in
+        # the polling busy handler. So COMMIT here (SQLAlchemy's then finds no transaction open:
+        # a no-op) and release after it; if COMMIT fails, the caller's rollback releases.
+        if connection.info.get(_HOLDS_WRITER_LOCK, False):
+            connection.exec_driver_sql("COMMIT")
+            _release(connection)
+
     @event.listens_for(engine, "rollback")
     def _release(connection: Connection) -> None:
         if connection.info.pop(_HOLDS_WRITER_LOCK, False):

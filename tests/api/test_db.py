@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.db import create_db_engine, open_session
@@ -79,6 +80,38 @@ def test_writers_of_one_process_take_turns(sqlite_engine: Engine) -> None:
         count = session.connection().exec_driver_sql("SELECT count(*) FROM organisations")
         assert count.scalar() == 200
     engine.dispose()
+
+
+def test_the_write_lock_is_released_only_after_commit(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """When the process's writer lock is handed on, SQLite's own lock must be free too: the
+    next writer would otherwise wait in SQLite's polling busy handler. A listener that runs
+    after the engine's own "commit" listener sees what the next writer would see."""
+    seen: list[bool] = []
+
+    def next_writer_can_begin(_connection: object) -> None:
+        other = sqlite3.connect(tmp_path / "db.sqlite", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append(True)
+        except sqlite3.OperationalError:
+            seen.append(False)
+        finally:
+            other.close()
+
+    event.listen(sqlite_engine, "commit", next_writer_can_begin)
+    with open_session(sqlite_engine, mode="write") as session:
+        session.connection().exec_driver_sql(
+            "INSERT INTO organisations (name, kind, created_at) VALUES ('o', 'agency', '2026')"
+        )
+        session.commit()
+    event.remove(sqlite_engine, "commit", next_writer_can_begin)
+    assert seen == [True]
+    with open_session(sqlite_engine, mode="read") as session:
+        count = session.connection().exec_driver_sql("SELECT count(*) FROM organisations")
+        assert count.scalar() == 1  # committed once, by the engine's listener
 
 
 def test_uncommitted_writes_are_rolled_back(sqlite_engine: Engine) -> None:
