@@ -31,7 +31,7 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from api.db import open_session
-from api.errors import ConflictError, FieldProblem, InvalidInputError
+from api.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from api.esco_normaliser import EscoProfileNormaliser, bundled_normalizer, fields_of_kind
 from api.models._types import utc_now
 from api.models.candidates import CandidateConcept
@@ -46,6 +46,7 @@ __all__ = [
     "confirm",
     "current_normaliser",
     "dismiss",
+    "load_item",
     "load_normaliser",
     "refresh_normaliser",
     "sync_queue",
@@ -181,6 +182,14 @@ def sync_queue(session: Session, normaliser: EscoProfileNormaliser) -> int:
             added += 1
     session.flush()
     return added
+
+
+def load_item(session: Session, item_id: int) -> CurationItem:
+    """The curation item ``item_id`` (``NotFoundError`` when there is none)."""
+    found = session.get(CurationItem, item_id)
+    if found is None:
+        raise NotFoundError("curation item", item_id)
+    return found
 
 
 def _check_open(item: CurationItem) -> None:

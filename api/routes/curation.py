@@ -20,10 +20,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel import Session, col
 
 from api.auth import Principal
-from api.curation import confirm, dismiss, refresh_normaliser, sync_queue, usage
+from api.curation import confirm, dismiss, load_item, refresh_normaliser, sync_queue, usage
 from api.db import open_session
 from api.deps import MAX_ID, Allow, EngineDep, SessionDep
-from api.errors import ERROR_RESPONSES, NotFoundError
+from api.errors import ERROR_RESPONSES
 from api.models.curation import CurationConfirm, CurationItem, CurationItemPublic, CurationStatus
 from api.models.imports import DuplicateFlag, DuplicateFlagPublic
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
@@ -78,13 +78,6 @@ def list_curation(
         )
 
 
-def _load(session: Session, item_id: int) -> CurationItem:
-    item = session.get(CurationItem, item_id)
-    if item is None:
-        raise NotFoundError("curation item", item_id)
-    return item
-
-
 @router.post("/{item_id}/confirm")
 def confirm_item(
     request: Request,
@@ -94,7 +87,7 @@ def confirm_item(
     session: SessionDep,
     normaliser: EscoDep,
 ) -> CurationItemPublic:
-    item = _load(session, item_id)
+    item = load_item(session, item_id)
     updated = confirm(
         session,
         item,
@@ -110,7 +103,7 @@ def confirm_item(
 
 @router.post("/{item_id}/dismiss")
 def dismiss_item(item_id: ItemId, principal: Staff, session: SessionDep) -> CurationItemPublic:
-    item = _load(session, item_id)
+    item = load_item(session, item_id)
     dismiss(session, item, user_id=principal.user_id)
     [public] = _public(session, [item])
     session.commit()

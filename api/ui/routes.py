@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 
 from api import review
 from api.auth import Principal, authenticate, hash_token
-from api.curation import confirm, dismiss, refresh_normaliser, sync_queue, usage
+from api.curation import confirm, dismiss, load_item, refresh_normaliser, sync_queue, usage
 from api.db import open_session
 from api.deps import MAX_ID, PUBLIC, EngineDep, SessionDep, SettingsDep
 from api.errors import FieldProblem, InvalidInputError, NotFoundError
-from api.models.curation import CurationItem, CurationStatus
+from api.models.curation import CurationStatus
 from api.models.review import Decision, DecisionAction
 from api.models.rounds import Round
 from api.reports import programme_report, relabelled, report_csv, round_report
@@ -369,13 +369,6 @@ def curation_page(
     )
 
 
-def _load_item(session: Session, item_id: int) -> CurationItem:
-    item = session.get(CurationItem, item_id)
-    if item is None:
-        raise NotFoundError("curation item", item_id)
-    return item
-
-
 @router.post("/curation/{item_id}/confirm")
 def confirm_item(
     request: Request,
@@ -386,7 +379,7 @@ def confirm_item(
     concept_uri: Annotated[str, Form(min_length=1, max_length=255)],
 ) -> Response:
     t = Translator(page_language(request))
-    item = _load_item(session, item_id)
+    item = load_item(session, item_id)
     updated = confirm(
         session, item, concept_uri=concept_uri, user_id=principal.user_id, normaliser=normaliser
     )
@@ -407,7 +400,7 @@ def dismiss_item(
     request: Request, item_id: ObjectId, principal: StaffForm, session: SessionDep
 ) -> Response:
     t = Translator(page_language(request))
-    item = _load_item(session, item_id)
+    item = load_item(session, item_id)
     dismiss(session, item, user_id=principal.user_id)
     text = item.text
     session.commit()
