@@ -18,6 +18,12 @@ Ranking, per text:
    ``"fuzzy"`` when only character n-grams matched (typos, compounds), ``"related"`` when the
    concept was found through its description or its skills rather than a label.
 
+Agencies write the same short lines again and again: the model's answer per (kind, language
+given, ``top_k``, text) is memoised (``memo_size`` entries, least recently used dropped first;
+``memo_info()`` counts hits). The memo holds the answer *before* synonyms and the threshold are
+applied, and is shared by the normalisers ``with_synonyms`` derives (same index, same
+weights): a synonym added or changed is applied on every call, never read from the memo.
+
 ``score`` is in [0, 1]. A text whose best score is below ``threshold`` is *unresolved*
 (``resolved=False``) but keeps its best guesses. Default 0.5: an exact label scores 1.0, a
 label sharing the main words of the text ≈ 0.55–0.75, character-only or description-only
@@ -26,7 +32,7 @@ guesses fall below 0.4 (spot checks on ESCO labels; not yet calibrated on a labe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple, get_args
@@ -41,10 +47,12 @@ from skills_taxonomy.index import ConceptIndex, IndexWeights, word_features
 from skills_taxonomy.index_build import Kind, build_index
 from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_store
 from skills_taxonomy.langdetect import detect_language
+from skills_taxonomy.memo import BoundedMemo, MemoInfo
 from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import label_terms, query_terms
 
 __all__ = [
+    "DEFAULT_MEMO_SIZE",
     "DEFAULT_THRESHOLD",
     "InvalidNormalizeArgumentError",
     "Kind",
@@ -66,6 +74,8 @@ _RERANK_POOL = 30
 _BLOCK = 256
 #: Weight of the rapidfuzz similarity in the final score.
 _FUZZ_WEIGHT = 0.25
+#: Texts whose model answer is memoised, by default (~0.5 KB each at ``top_k=1``).
+DEFAULT_MEMO_SIZE = 16_384
 
 
 class InvalidNormalizeArgumentError(TaxonomyError, ValueError):
@@ -89,6 +99,11 @@ class NormalizedText:
     lang: str | None
     resolved: bool
     matches: tuple[Match, ...]
+
+
+#: (kind, language given, top_k, text) → (language used, matches before synonyms).
+_MemoKey = tuple[Kind, str | None, int, str]
+_Answer = tuple[str | None, tuple[Match, ...]]
 
 
 def synonym_key(text: str) -> str:
@@ -121,6 +136,8 @@ class Normalizer:
         A fitted index written by ``index_store`` (default: the one shipped with the bundled
         taxonomy). Used only when its fingerprint matches ``taxonomy`` and this code; otherwise,
         or with ``None``, the index is fitted in memory (~20 s of CPU instead of ~1–2 s).
+    memo_size:
+        Texts whose answer is kept for the next call (0: none; see the module docstring).
     """
 
     def __init__(
@@ -132,9 +149,11 @@ class Normalizer:
         kinds: Sequence[Kind] = KINDS,
         weights: IndexWeights | None = None,
         store: str | Path | None = BUNDLED_STORE_PATH,
+        memo_size: int = DEFAULT_MEMO_SIZE,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise InvalidNormalizeArgumentError(f"threshold must be in [0, 1]; got {threshold!r}")
+        self.memo_: BoundedMemo[_MemoKey, _Answer] = BoundedMemo(memo_size)
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.weights = weights or IndexWeights()
@@ -176,12 +195,14 @@ class Normalizer:
         return resolved
 
     def with_synonyms(self, mapping: Mapping[str, str]) -> Normalizer:
-        """A new normaliser with ``mapping`` added to the synonyms, sharing this one's index."""
+        """A new normaliser with ``mapping`` added to the synonyms, sharing this one's index
+        and memo (which holds answers before synonyms)."""
         new = object.__new__(Normalizer)
         new.taxonomy = self.taxonomy
         new.threshold = self.threshold
         new.weights = self.weights
         new.indexes_ = self.indexes_
+        new.memo_ = self.memo_
         new.synonyms_ = self.synonyms_
         new.synonyms_ = new._resolve_synonyms(mapping)
         return new
@@ -210,17 +231,23 @@ class Normalizer:
                 raise InvalidNormalizeArgumentError(
                     f"texts[{pos}] must be str; got {type(text).__name__}: {text!r:.60}"
                 )
-        # Agencies repeat titles: each distinct text is normalised once. Texts of one language
-        # go side by side (each text's result is independent of its block): the per-label
-        # language bonus is then applied once per run of a language.
-        langs = {t: lang if lang is not None else detect_language(t) for t in dict.fromkeys(texts)}
-        distinct = sorted(langs, key=lambda t: langs[t] or "")
-        done: dict[str, NormalizedText] = {}
-        for start in range(0, len(distinct), _BLOCK):
-            block = distinct[start : start + _BLOCK]
-            found = self._block(block, [langs[t] for t in block], index, kind, top_k)
-            done.update(zip(block, found, strict=True))
+        # Agencies repeat titles: each distinct text is normalised once, and not again while
+        # the memo holds it.
+        keys = {text: (kind, lang, top_k, text) for text in dict.fromkeys(texts)}
+        known = self.memo_.get_many(keys.values())
+        missing = [text for text, key in keys.items() if key not in known]
+        if missing:
+            fresh = self._answers(missing, lang, index, kind, top_k)
+            self.memo_.put_many({keys[text]: fresh[text] for text in missing})
+            known.update((keys[text], fresh[text]) for text in missing)
+        done = {
+            text: self._with_synonyms(text, *known[key], kind, top_k) for text, key in keys.items()
+        }
         return [done[text] for text in texts]
+
+    def memo_info(self) -> MemoInfo:
+        """Hits, misses and size of the memo (shared with the ``with_synonyms`` normalisers)."""
+        return self.memo_.info()
 
     def _index(self, kind: object) -> ConceptIndex:
         checked = _check_kind(kind)
@@ -231,6 +258,23 @@ class Normalizer:
             )
         return self.indexes_[checked]
 
+    def _answers(
+        self, texts: Sequence[str], lang: str | None, index: ConceptIndex, kind: Kind, top_k: int
+    ) -> dict[str, _Answer]:
+        """The model's answer (language, matches before synonyms) for each of ``texts``
+        (distinct). Texts of one language go side by side (each text's result is independent
+        of its block): the per-label language bonus is then applied once per run of a
+        language."""
+        langs = {t: lang if lang is not None else detect_language(t) for t in texts}
+        ordered = sorted(langs, key=lambda t: langs[t] or "")
+        out: dict[str, _Answer] = {}
+        for start in range(0, len(ordered), _BLOCK):
+            block = ordered[start : start + _BLOCK]
+            block_langs = [langs[t] for t in block]
+            found = self._block(block, block_langs, index, kind, top_k)
+            out.update(zip(block, zip(block_langs, found, strict=True), strict=True))
+        return out
+
     def _block(
         self,
         texts: Sequence[str],
@@ -238,7 +282,7 @@ class Normalizer:
         index: ConceptIndex,
         kind: Kind,
         top_k: int,
-    ) -> Iterable[NormalizedText]:
+    ) -> list[tuple[Match, ...]]:
         terms = [
             index.correct(query_terms(t, lang=lg, kind=kind))
             for t, lg in zip(texts, langs, strict=True)
@@ -260,16 +304,20 @@ class Normalizer:
                 index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k
             )
             results = dict(zip(live, ranked, strict=True))
-        for i, text in enumerate(texts):
-            matches = results.get(i, ())
-            synonym = self.synonyms_.get(synonym_key(text)) if self.synonyms_ else None
-            if synonym is not None and synonym[0] == kind:
-                uri = synonym[1]
-                label = self.taxonomy.preferred_label(uri, lang=langs[i] or "en")
-                rest = tuple(m for m in matches if m.uri != uri)
-                matches = (Match(uri, label, 1.0, "synonym"), *rest)[:top_k]
-            resolved = bool(matches) and matches[0].score >= self.threshold
-            yield NormalizedText(text=text, lang=langs[i], resolved=resolved, matches=matches)
+        return [results.get(i, ()) for i in range(len(texts))]
+
+    def _with_synonyms(
+        self, text: str, lang: str | None, matches: tuple[Match, ...], kind: Kind, top_k: int
+    ) -> NormalizedText:
+        """The answer for ``text``: the model's ``matches``, a synonym of ``kind`` first."""
+        synonym = self.synonyms_.get(synonym_key(text)) if self.synonyms_ else None
+        if synonym is not None and synonym[0] == kind:
+            uri = synonym[1]
+            label = self.taxonomy.preferred_label(uri, lang=lang or "en")
+            rest = tuple(m for m in matches if m.uri != uri)
+            matches = (Match(uri, label, 1.0, "synonym"), *rest)[:top_k]
+        resolved = bool(matches) and matches[0].score >= self.threshold
+        return NormalizedText(text=text, lang=lang, resolved=resolved, matches=matches)
 
     def _rank_pools(
         self,
