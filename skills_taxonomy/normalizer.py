@@ -74,7 +74,8 @@ _RERANK_POOL = 30
 _BLOCK = 256
 #: Weight of the rapidfuzz similarity in the final score.
 _FUZZ_WEIGHT = 0.25
-#: Texts whose model answer is memoised, by default (~0.5 KB each at ``top_k=1``).
+#: Texts whose model answer is memoised, by default (~0.45 KB each at ``top_k=1``, ~1.4 KB at
+#: ``top_k=10``: 7–23 MB when full).
 DEFAULT_MEMO_SIZE = 16_384
 
 
