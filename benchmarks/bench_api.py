@@ -2,14 +2,20 @@
 
     .venv/bin/python -m benchmarks.bench_api [--clients 20] [--requests 2000]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--workers 1]
-        [--client raw|httpx] [--skip-sqlite]
+        [--client raw|httpx] [--skip-sqlite] [--pool 2000]
 
 Starts ``mobility-match serve`` (uvicorn) on a fresh SQLite file — and on a fresh PostgreSQL
 schema when ``--postgres`` is given — creates an agency user, then runs, each with ``--clients``
 concurrent closed-loop keep-alive connections (``--workers`` server processes):
 
 * baseline: ``GET /api/v1/health`` (no auth, one ``SELECT 1``) — the framework's floor;
-* write: ``POST /api/v1/candidates`` (auth, normalise, insert, commit);
+* write: ``POST /api/v1/candidates`` (auth, normalise, insert, commit) of bodies drawn in turn
+  from ``--pool`` distinct candidate profiles of the demo generator (``benchmarks.demo_pool``,
+  seed 7: free text in French, Arabic and English as agencies write it), each with its own
+  ``external_ref``. Their skill and occupation texts repeat as a programme's do, so the
+  normaliser's memo is hit as often as it would be in service (the share of repeated texts is
+  printed; it is the memo's hit rate, the server starting with an empty memo — with
+  ``--workers`` > 1 each process has its own memo and hits less);
 * read: ``GET /api/v1/candidates/{id}`` of random existing ids (auth, tenancy, concepts);
 * update: ``PATCH /api/v1/candidates/{id}``;
 * list: ``GET /api/v1/candidates?limit=50`` (a page with its total).
@@ -49,8 +55,13 @@ from sqlalchemy import create_engine, text
 
 from api.auth import create_user
 from api.db import create_db_engine, open_session
+from api.routes._concepts import texts_of
+from benchmarks.demo_pool import candidate_pool, text_repeats
+from skills_taxonomy.taxonomy import Taxonomy
 
 HEALTH = "/api/v1/health"
+#: Seed of the demo generator's candidate pool the POSTs draw from.
+POOL_SEED = 7
 
 Client = Literal["raw", "httpx"]
 RequestFactory = Callable[[int], tuple[str, str, dict[str, object] | None]]
@@ -296,8 +307,16 @@ def _has_id(expected: Callable[[int], int]) -> Callable[[int, bytes], bool]:
 
 
 def bench(
-    database_url: str, *, label: str, clients: int, requests: int, workers: int, client: Client
+    database_url: str,
+    *,
+    label: str,
+    clients: int,
+    requests: int,
+    workers: int,
+    client: Client,
+    bodies: list[dict[str, object]],
 ) -> list[Figures]:
+    """The five operations against a fresh server; POST ``i`` sends ``bodies[i % len]``."""
     with tempfile.TemporaryDirectory() as workdir:
         server, base = _serve(database_url, Path(workdir), workers=workers)
         try:
@@ -307,17 +326,10 @@ def bench(
             engine.dispose()
             headers = {"Authorization": f"Bearer {token}"}
             rng = random.Random(7)
-            body: dict[str, object] = {
-                "full_name": "Candidate Benchmark",
-                "birth_date": "1995-06-01",
-                "email": "c@example.org",
-                "country": "MA",
-                "skills": "soudure TIG, lecture de plans, maintenance industrielle",
-                "job_titles": "soudeur",
-                "diplomas": "Technicien spécialisé",
-                "languages": "arabe, français courant, allemand A2",
-                "destinations": ["DE", "BE"],
-            }
+
+            def post_body(i: int) -> dict[str, object]:
+                return {**bodies[i % len(bodies)], "external_ref": f"bench-{i:06d}"}
+
             # The ids read and changed, drawn up-front so that each answer can be checked.
             ids = range(1, requests + 1)
             read_ids = [rng.choice(ids) for _ in range(requests)]
@@ -342,7 +354,7 @@ def bench(
                 run(
                     load(
                         "POST /candidates",
-                        lambda i: ("POST", "/api/v1/candidates", body),
+                        lambda i: ("POST", "/api/v1/candidates", post_body(i)),
                         201,
                         requests,
                     )
@@ -411,12 +423,20 @@ def main() -> None:
         help="load generator: hand-written HTTP/1.1 on asyncio streams, or httpx",
     )
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--pool", type=int, default=2000, help="distinct demo candidate profiles the POSTs cycle"
+    )
     args = parser.parse_args()
     client: Client = args.client
+    pool = candidate_pool(Taxonomy.load_bundled(), size=args.pool, seed=POOL_SEED)
+    bodies = [body.model_dump(mode="json", exclude_none=True) for body in pool]
+    posted = [texts_of(pool[i % len(pool)], kind="candidate") for i in range(args.requests)]
     print(
         f"{args.clients} concurrent clients ({client}), {args.requests} requests per operation, "
         f"{args.workers} server process(es), {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} at start\n"
+        f"POST bodies: {len(pool)} demo candidate profiles (seed {POOL_SEED}) in turn; "
+        f"{text_repeats(posted).describe()}\n"
     )
     print(HEADER)
 
@@ -428,6 +448,7 @@ def main() -> None:
             requests=args.requests,
             workers=args.workers,
             client=client,
+            bodies=bodies,
         )
 
     if not args.skip_sqlite:
