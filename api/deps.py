@@ -10,16 +10,17 @@ principal, whose token is usually cached). Each thread hop costs the event loop 
   one is refused by ``tests/api/test_tenancy.py``); ``PUBLIC`` marks the few open routes.
   A role that may never call a route gets 403.
 * ``visible_to`` / ``writable_by`` give the SQL condition of what a principal may read or
-  change in an owned table; lists filter with them, and ``load_candidate``/``load_opening``
-  (load-or-404, chained after ``Allow``) use them to load one object, so another tenant's
-  object is a 404, exactly as a missing one.
+  change in an owned table; lists filter with them, and ``load_candidate``... (load-or-404,
+  chained after ``Allow``) use them to load one object, so another tenant's object is a 404,
+  exactly as a missing one. A route with nothing else to validate takes a ``Lookup`` instead
+  (``CandidateToRead``...) and loads it in the thread hop that does its other work.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -42,10 +43,13 @@ __all__ = [
     "PUBLIC",
     "Allow",
     "CandidateReadable",
+    "CandidateToRead",
     "CandidateWritable",
     "EngineDep",
+    "Lookup",
     "NormaliserDep",
-    "OpeningReadable",
+    "OpeningToRead",
+    "OpeningToWrite",
     "OpeningWritable",
     "SessionDep",
     "SettingsDep",
@@ -80,14 +84,19 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 async def get_session(request: Request, engine: EngineDep) -> AsyncIterator[Session]:
     """A session per request; on SQLite, requests that may write begin ``IMMEDIATE``.
 
-    Created on the event loop (no I/O), closed (rolling back what was not committed) in the
-    thread pool."""
+    Created on the event loop (no I/O). Closed at the end: in the thread pool when a
+    transaction is still open (closing rolls it back); on the loop when none is — the route
+    committed, or closed the session itself (``api.routes._blocking.run_blocking``) — since
+    closing then does no I/O."""
     mode: Literal["read", "write"] = "read" if request.method in _SAFE_METHODS else "write"
     session = new_session(engine, mode=mode)
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -224,14 +233,6 @@ def load_candidate_for_write(
     return _load_or_404(session, Candidate, candidate_id, writable_by(principal, Candidate))
 
 
-def load_opening(
-    opening_id: OpeningId,
-    principal: Annotated[Principal, Depends(OPENING_READERS)],
-    session: SessionDep,
-) -> Opening:
-    return _load_or_404(session, Opening, opening_id, visible_to(principal, Opening))
-
-
 def load_opening_for_write(
     opening_id: OpeningId,
     principal: Annotated[Principal, Depends(OPENING_WRITERS)],
@@ -242,8 +243,44 @@ def load_opening_for_write(
 
 CandidateReadable = Annotated[Candidate, Depends(load_candidate)]
 CandidateWritable = Annotated[Candidate, Depends(load_candidate_for_write)]
-OpeningReadable = Annotated[Opening, Depends(load_opening)]
 OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Generic[T]):
+    """One owned object as a principal may reach it, to load (or 404) with ``load`` in the
+    thread hop that does the route's other database work — for a route with nothing else to
+    validate (no body, no query), where loading in a dependency would only cost a hop more."""
+
+    table: type[T]
+    object_id: int
+    condition: ColumnElement[bool]
+
+    def load(self, session: Session) -> T:
+        return _load_or_404(session, self.table, self.object_id, self.condition)
+
+
+async def candidate_to_read(
+    candidate_id: CandidateId, principal: Annotated[Principal, Depends(CANDIDATE_READERS)]
+) -> Lookup[Candidate]:
+    return Lookup(Candidate, candidate_id, visible_to(principal, Candidate))
+
+
+async def opening_to_read(
+    opening_id: OpeningId, principal: Annotated[Principal, Depends(OPENING_READERS)]
+) -> Lookup[Opening]:
+    return Lookup(Opening, opening_id, visible_to(principal, Opening))
+
+
+async def opening_to_write(
+    opening_id: OpeningId, principal: Annotated[Principal, Depends(OPENING_WRITERS)]
+) -> Lookup[Opening]:
+    return Lookup(Opening, opening_id, writable_by(principal, Opening))
+
+
+CandidateToRead = Annotated[Lookup[Candidate], Depends(candidate_to_read)]
+OpeningToRead = Annotated[Lookup[Opening], Depends(opening_to_read)]
+OpeningToWrite = Annotated[Lookup[Opening], Depends(opening_to_write)]
 
 
 async def get_normaliser(request: Request) -> ProfileNormaliser | None:

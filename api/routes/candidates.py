@@ -17,6 +17,7 @@ from api.deps import (
     CANDIDATE_WRITERS,
     MAX_ID,
     CandidateReadable,
+    CandidateToRead,
     CandidateWritable,
     NormaliserDep,
     SessionDep,
@@ -32,6 +33,7 @@ from api.models.candidates import (
     CandidateUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.routes._blocking import run_blocking
 from api.routes._concepts import (
     apply_changes,
     insert_profile,
@@ -50,19 +52,22 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 
 
 @router.post("", status_code=201)
-def create_candidate(
+async def create_candidate(
     body: CandidateCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
-    candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
-    concepts = insert_profile(session, candidate, kind="candidate", items=items)
-    public = public_profile(candidate, concepts, model=CandidatePublic)
-    session.commit()  # after building the answer: one transaction
-    return public
+    def create() -> CandidatePublic:
+        items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
+        candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
+        concepts = insert_profile(session, candidate, kind="candidate", items=items)
+        public = public_profile(candidate, concepts, model=CandidatePublic)
+        session.commit()  # after building the answer: one transaction
+        return public
+
+    return await run_blocking(session, create)
 
 
 @router.get("")
-def list_candidates(
+async def list_candidates(
     principal: Readers,
     session: SessionDep,
     limit: Limit = DEFAULT_PAGE_SIZE,
@@ -94,37 +99,52 @@ def list_candidates(
                 )
             )
         )
-    rows, total, next_after = paginate(
-        session, Candidate, where=conditions, limit=limit, after=after
-    )
-    return Page[CandidatePublic](
-        items=public_profiles(session, rows, kind="candidate", model=CandidatePublic),
-        total=total,
-        next_after=next_after,
-    )
+
+    def page() -> Page[CandidatePublic]:
+        rows, total, next_after = paginate(
+            session, Candidate, where=conditions, limit=limit, after=after
+        )
+        return Page[CandidatePublic](
+            items=public_profiles(session, rows, kind="candidate", model=CandidatePublic),
+            total=total,
+            next_after=next_after,
+        )
+
+    return await run_blocking(session, page)
 
 
 @router.get("/{candidate_id}")
-def read_candidate(candidate: CandidateReadable, session: SessionDep) -> CandidatePublic:
-    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
-    return public
+async def read_candidate(candidate: CandidateToRead, session: SessionDep) -> CandidatePublic:
+    def read() -> CandidatePublic:
+        loaded = candidate.load(session)
+        [public] = public_profiles(session, [loaded], kind="candidate", model=CandidatePublic)
+        return public
+
+    return await run_blocking(session, read)
+
+
+# PATCH and DELETE load in a dependency (a hop of its own): a missing or foreign candidate is
+# a 404 before the body or the query is validated, as it always was.
 
 
 @router.patch("/{candidate_id}")
-def update_candidate(
+async def update_candidate(
     body: CandidateUpdate,
     candidate: CandidateWritable,
     session: SessionDep,
     normaliser: NormaliserDep,
 ) -> CandidatePublic:
-    apply_changes(session, candidate, body, kind="candidate", normaliser=normaliser)
-    [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
-    session.commit()
-    return public
+    def update() -> CandidatePublic:
+        apply_changes(session, candidate, body, kind="candidate", normaliser=normaliser)
+        [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
+        session.commit()
+        return public
+
+    return await run_blocking(session, update)
 
 
 @router.delete("/{candidate_id}", status_code=204, response_class=Response)
-def delete_candidate(
+async def delete_candidate(
     candidate: CandidateReadable,
     principal: Readers,
     request: Request,
@@ -141,12 +161,17 @@ def delete_candidate(
     if principal.kind == "programme" and not erase:
         raise ForbiddenError()
     assert candidate.id is not None
+    candidate_id = candidate.id
     secret: bytes = request.app.state.pseudonym_secret
-    gdpr.erase(
-        session,
-        candidate.id,
-        secret=secret,
-        trigger="request" if erase else "deletion",
-        actor_user_id=principal.user_id,
-    )
-    session.commit()
+
+    def delete() -> None:
+        gdpr.erase(
+            session,
+            candidate_id,
+            secret=secret,
+            trigger="request" if erase else "deletion",
+            actor_user_id=principal.user_id,
+        )
+        session.commit()
+
+    await run_blocking(session, delete)

@@ -14,7 +14,8 @@ from api.deps import (
     OPENING_READERS,
     OPENING_WRITERS,
     NormaliserDep,
-    OpeningReadable,
+    OpeningToRead,
+    OpeningToWrite,
     OpeningWritable,
     SessionDep,
     visible_to,
@@ -30,6 +31,7 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.routes._blocking import run_blocking
 from api.routes._concepts import (
     apply_changes,
     insert_profile,
@@ -48,19 +50,22 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 
 
 @router.post("", status_code=201)
-def create_opening(
+async def create_opening(
     body: OpeningCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
-    opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
-    concepts = insert_profile(session, opening, kind="opening", items=items)
-    public = public_profile(opening, concepts, model=OpeningPublic)
-    session.commit()  # after building the answer: one transaction
-    return public
+    def create() -> OpeningPublic:
+        items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
+        opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
+        concepts = insert_profile(session, opening, kind="opening", items=items)
+        public = public_profile(opening, concepts, model=OpeningPublic)
+        session.commit()  # after building the answer: one transaction
+        return public
+
+    return await run_blocking(session, create)
 
 
 @router.get("")
-def list_openings(
+async def list_openings(
     principal: Readers,
     session: SessionDep,
     limit: Limit = DEFAULT_PAGE_SIZE,
@@ -88,31 +93,51 @@ def list_openings(
                 select(OpeningConcept.opening_id).where(col(OpeningConcept.concept_uri) == concept)
             )
         )
-    rows, total, next_after = paginate(session, Opening, where=conditions, limit=limit, after=after)
-    return Page[OpeningPublic](
-        items=public_profiles(session, rows, kind="opening", model=OpeningPublic),
-        total=total,
-        next_after=next_after,
-    )
+
+    def page() -> Page[OpeningPublic]:
+        rows, total, next_after = paginate(
+            session, Opening, where=conditions, limit=limit, after=after
+        )
+        return Page[OpeningPublic](
+            items=public_profiles(session, rows, kind="opening", model=OpeningPublic),
+            total=total,
+            next_after=next_after,
+        )
+
+    return await run_blocking(session, page)
 
 
 @router.get("/{opening_id}")
-def read_opening(opening: OpeningReadable, session: SessionDep) -> OpeningPublic:
-    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
-    return public
+async def read_opening(opening: OpeningToRead, session: SessionDep) -> OpeningPublic:
+    def read() -> OpeningPublic:
+        loaded = opening.load(session)
+        [public] = public_profiles(session, [loaded], kind="opening", model=OpeningPublic)
+        return public
+
+    return await run_blocking(session, read)
+
+
+# PATCH loads in a dependency (a hop of its own): a missing or foreign opening is a 404 before
+# the body is validated, as it always was.
 
 
 @router.patch("/{opening_id}")
-def update_opening(
+async def update_opening(
     body: OpeningUpdate, opening: OpeningWritable, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    apply_changes(session, opening, body, kind="opening", normaliser=normaliser)
-    [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
-    session.commit()
-    return public
+    def update() -> OpeningPublic:
+        apply_changes(session, opening, body, kind="opening", normaliser=normaliser)
+        [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
+        session.commit()
+        return public
+
+    return await run_blocking(session, update)
 
 
 @router.delete("/{opening_id}", status_code=204, response_class=Response)
-def delete_opening(opening: OpeningWritable, session: SessionDep) -> None:
-    session.delete(opening)
-    session.commit()
+async def delete_opening(opening: OpeningToWrite, session: SessionDep) -> None:
+    def delete() -> None:
+        session.delete(opening.load(session))
+        session.commit()
+
+    await run_blocking(session, delete)
