@@ -54,6 +54,7 @@ __all__ = [
     "SessionDep",
     "SettingsDep",
     "public",
+    "request_session",
     "visible_to",
     "writable_by",
 ]
@@ -81,16 +82,24 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
+def request_session(request: Request) -> Session:
+    """A new session for ``request`` (no I/O yet); on SQLite, one for a request that may write
+    (any method but GET, HEAD, OPTIONS) begins ``IMMEDIATE``. The caller closes it."""
+    mode: Literal["read", "write"] = "read" if request.method in _SAFE_METHODS else "write"
+    return new_session(request.app.state.engine, mode=mode)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """A session per request; on SQLite, requests that may write begin ``IMMEDIATE``.
+    """A session per request (``request_session``).
 
     Created on the event loop (no I/O). Closed at the end: in the thread pool when a
     transaction is still open (closing rolls it back); on the loop when none is — the route
     committed, or closed the session itself (``api.routes._blocking.run_blocking``) — since
     closing then does no I/O. (The engine is read from the app's state, not through
-    ``EngineDep``: each dependency costs every request ~0.1 ms of the loop's time to solve.)"""
-    mode: Literal["read", "write"] = "read" if request.method in _SAFE_METHODS else "write"
-    session = new_session(request.app.state.engine, mode=mode)
+    ``EngineDep``: each dependency costs every request ~0.1 ms of the loop's time to solve.)
+    A route that needs the session only in its own thread hop does without this dependency
+    (a generator dependency costs more again): ``api.routes._blocking.run_in_session``."""
+    session = request_session(request)
     try:
         yield session
     finally:

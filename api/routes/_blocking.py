@@ -6,17 +6,24 @@ sync route), and one for the session dependency to close the session. An ``async
 that hands all of its database work — the session's close included — to ``run_blocking`` pays
 one: its answer is validated on the loop (a model instance of the response type: a type
 check), and ``deps.get_session`` then finds nothing open and closes on the loop too.
+
+A route that needs no session before its hop (no object loaded by a dependency) takes none:
+``run_in_session`` opens one for the hop alone, which spares the request the session
+dependency as well (a generator dependency: the costliest kind for FastAPI to solve).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
+from fastapi import Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-__all__ = ["run_blocking"]
+from api.deps import request_session
+
+__all__ = ["run_blocking", "run_in_session"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,3 +45,17 @@ async def run_blocking(
             session.close()
 
     return await run_in_threadpool(work_then_close)
+
+
+async def run_in_session(
+    request: Request,
+    work: Callable[Concatenate[Session, P], R],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
+    """``work(session, *args, **kwargs)`` with a new session for ``request``
+    (``deps.request_session``: a write session unless the method is safe), in one thread hop
+    that closes it (``run_blocking``). The session exists for that hop only."""
+    session = request_session(request)
+    return await run_blocking(session, work, session, *args, **kwargs)

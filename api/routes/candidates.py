@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api import gdpr
 from api.auth import Principal
@@ -33,7 +33,7 @@ from api.models.candidates import (
     CandidateUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._blocking import run_blocking
+from api.routes._blocking import run_blocking, run_in_session
 from api.routes._concepts import (
     apply_changes,
     insert_profile,
@@ -53,9 +53,9 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 
 @router.post("", status_code=201)
 async def create_candidate(
-    body: CandidateCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
+    body: CandidateCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    def create() -> CandidatePublic:
+    def create(session: Session) -> CandidatePublic:
         items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
         candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
         concepts = insert_profile(session, candidate, kind="candidate", items=items)
@@ -63,13 +63,13 @@ async def create_candidate(
         session.commit()  # after building the answer: one transaction
         return public
 
-    return await run_blocking(session, create)
+    return await run_in_session(request, create)
 
 
 @router.get("")
 async def list_candidates(
     principal: Readers,
-    session: SessionDep,
+    request: Request,
     limit: Limit = DEFAULT_PAGE_SIZE,
     after: After = None,
     country: Annotated[CountryCode | None, Query(description="Country of origin")] = None,
@@ -100,7 +100,7 @@ async def list_candidates(
             )
         )
 
-    def page() -> Page[CandidatePublic]:
+    def page(session: Session) -> Page[CandidatePublic]:
         rows, total, next_after = paginate(
             session, Candidate, where=conditions, limit=limit, after=after
         )
@@ -110,17 +110,17 @@ async def list_candidates(
             next_after=next_after,
         )
 
-    return await run_blocking(session, page)
+    return await run_in_session(request, page)
 
 
 @router.get("/{candidate_id}")
-async def read_candidate(candidate: CandidateToRead, session: SessionDep) -> CandidatePublic:
-    def read() -> CandidatePublic:
+async def read_candidate(candidate: CandidateToRead, request: Request) -> CandidatePublic:
+    def read(session: Session) -> CandidatePublic:
         loaded = candidate.load(session)
         [public] = public_profiles(session, [loaded], kind="candidate", model=CandidatePublic)
         return public
 
-    return await run_blocking(session, read)
+    return await run_in_session(request, read)
 
 
 # PATCH and DELETE load in a dependency (a hop of its own): a missing or foreign candidate is

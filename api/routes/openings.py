@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import col, select
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session, col, select
 
 from api.auth import Principal
 from api.deps import (
@@ -31,7 +31,7 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
-from api.routes._blocking import run_blocking
+from api.routes._blocking import run_blocking, run_in_session
 from api.routes._concepts import (
     apply_changes,
     insert_profile,
@@ -51,9 +51,9 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 
 @router.post("", status_code=201)
 async def create_opening(
-    body: OpeningCreate, principal: Writers, session: SessionDep, normaliser: NormaliserDep
+    body: OpeningCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    def create() -> OpeningPublic:
+    def create(session: Session) -> OpeningPublic:
         items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
         opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
         concepts = insert_profile(session, opening, kind="opening", items=items)
@@ -61,13 +61,13 @@ async def create_opening(
         session.commit()  # after building the answer: one transaction
         return public
 
-    return await run_blocking(session, create)
+    return await run_in_session(request, create)
 
 
 @router.get("")
 async def list_openings(
     principal: Readers,
-    session: SessionDep,
+    request: Request,
     limit: Limit = DEFAULT_PAGE_SIZE,
     after: After = None,
     kind: Annotated[OpeningKind | None, Query()] = None,
@@ -94,7 +94,7 @@ async def list_openings(
             )
         )
 
-    def page() -> Page[OpeningPublic]:
+    def page(session: Session) -> Page[OpeningPublic]:
         rows, total, next_after = paginate(
             session, Opening, where=conditions, limit=limit, after=after
         )
@@ -104,17 +104,17 @@ async def list_openings(
             next_after=next_after,
         )
 
-    return await run_blocking(session, page)
+    return await run_in_session(request, page)
 
 
 @router.get("/{opening_id}")
-async def read_opening(opening: OpeningToRead, session: SessionDep) -> OpeningPublic:
-    def read() -> OpeningPublic:
+async def read_opening(opening: OpeningToRead, request: Request) -> OpeningPublic:
+    def read(session: Session) -> OpeningPublic:
         loaded = opening.load(session)
         [public] = public_profiles(session, [loaded], kind="opening", model=OpeningPublic)
         return public
 
-    return await run_blocking(session, read)
+    return await run_in_session(request, read)
 
 
 # PATCH loads in a dependency (a hop of its own): a missing or foreign opening is a 404 before
@@ -135,9 +135,9 @@ async def update_opening(
 
 
 @router.delete("/{opening_id}", status_code=204, response_class=Response)
-async def delete_opening(opening: OpeningToWrite, session: SessionDep) -> None:
-    def delete() -> None:
+async def delete_opening(opening: OpeningToWrite, request: Request) -> None:
+    def delete(session: Session) -> None:
         session.delete(opening.load(session))
         session.commit()
 
-    await run_blocking(session, delete)
+    await run_in_session(request, delete)
