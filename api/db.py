@@ -4,8 +4,9 @@ SQLite (the default, a file) is set up for a multi-threaded web server: WAL jour
 keys enforced, a busy timeout, and write transactions begun with ``BEGIN IMMEDIATE`` so that two
 writers queue on the lock up-front instead of failing half-way with "database is locked". This
 is the pysqlite recipe from the SQLAlchemy SQLite dialect docs: the driver's own transaction
-handling is switched off and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself. Within one
-process, writers also queue on a lock first, so that they are served without starvation.
+handling is switched off and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself. Writers also
+queue on a lock first (``WriterLock``: within the process, then across processes on a file
+lock), so that they are served in turn instead of polling in SQLite's busy handler.
 
 PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 
@@ -15,6 +16,8 @@ from ``write_session(engine)`` begins immediately, one from ``read_session(engin
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ from sqlmodel import Session
 
 __all__ = [
     "SessionMode",
+    "WriterLock",
     "create_db_engine",
     "for_writing",
     "is_sqlite",
@@ -85,17 +89,17 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
         finally:
             cursor.close()
 
-    # Writers of this process queue on a lock (blocking, no polling) before they queue on the
-    # database's (SQLite's busy handler polls with growing sleeps, so under load a waiter can
-    # starve past the timeout while newcomers get in first).
-    writer_lock = threading.Lock()
+    # Writers queue on a lock (blocking, no polling) before they queue on the database's
+    # (SQLite's busy handler polls with growing sleeps, so under load a waiter can starve past
+    # the timeout while newcomers get in first).
+    writer_lock = WriterLock(None if in_memory else engine.url.database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         if not connection.get_execution_options().get(_WRITE_OPTION, False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not writer_lock.acquire(timeout=busy_timeout_ms / 1000):
+        if not writer_lock.acquire(timeout_s=busy_timeout_ms / 1000):
             raise OperationalError(
                 "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
             )
@@ -120,6 +124,47 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     def _release(connection: Connection) -> None:
         if connection.info.pop(_HOLDS_WRITER_LOCK, False):
             writer_lock.release()
+
+
+class WriterLock:
+    """The right to write a SQLite database: first a lock among this process's threads (waited
+    for at most ``timeout_s``), then, for a file database, an exclusive ``flock`` of
+    ``<database>-writer.lock`` among processes (server workers, the round worker, commands).
+
+    The kernel queues the processes (no polling) and releases the file lock of a process that
+    dies. Only one thread per process waits for it, and that one without a time limit: the
+    holder is another process's transaction (an import, a round's results), which ends."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = None if database is None else f"{database}-writer.lock"
+        #: The lock file, opened by this process (a child of a fork must not share the parent's
+        #: open file: a ``flock`` belongs to it, so the two would hold the lock together).
+        self._file: tuple[int, int] | None = None  # (pid, descriptor)
+
+    def acquire(self, *, timeout_s: float) -> bool:
+        if not self._threads.acquire(timeout=timeout_s):
+            return False
+        if self._path is not None:
+            try:
+                fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._path is not None:
+            fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _descriptor(self) -> int:
+        assert self._path is not None
+        pid = os.getpid()
+        if self._file is None or self._file[0] != pid:
+            descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = (pid, descriptor)
+        return self._file[1]
 
 
 def for_writing(engine: Engine) -> Engine:

@@ -23,8 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--workers",
         type=int,
         default=1,
-        help="server processes (default: %(default)s; with PostgreSQL, one per core serves the "
-        "most requests; SQLite is served best by one)",
+        help="server processes (default: %(default)s); one per core serves the most requests; "
+        "connections are shared evenly among them",
     )
     parser.set_defaults(handler=_serve)
 
@@ -36,23 +36,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.settings import get_settings
+    from api.workers import serve_balanced
 
     if args.workers < 1:
         print("mobility-match serve: error: --workers must be at least 1", file=sys.stderr)
         return 2
-    if args.workers > 1 and get_settings().database_url.startswith("sqlite"):
-        # Measured (benchmarks/RESULTS.md, bench_api): writers of several processes cannot queue
-        # on one in-process lock, and SQLite's busy handler starves some past the timeout.
-        print(
-            "mobility-match serve: warning: several worker processes on SQLite can make "
-            "concurrent writes fail with 503; use one worker, or PostgreSQL (DATABASE_URL)",
-            file=sys.stderr,
-        )
-
     # No access log: query strings (e.g. a name filter) may hold personal data.
     options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
     if args.workers > 1:  # each worker process builds the app from the environment
-        uvicorn.run("api.app:create_app", factory=True, workers=args.workers, **options)
-    else:
-        uvicorn.run(create_app(get_settings()), **options)
+        config = uvicorn.Config("api.app:create_app", factory=True, **options)
+        return serve_balanced(config, workers=args.workers)
+    uvicorn.run(create_app(get_settings()), **options)
     return 0

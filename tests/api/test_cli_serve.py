@@ -1,5 +1,5 @@
-"""`mobility-match serve`: refuses a worker count below one, and warns before serving a SQLite
-database from several processes (concurrent writes could then fail)."""
+"""`mobility-match serve`: refuses a worker count below one; several workers are served by
+``api.workers`` (tested there)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from api import workers
 from api.cli import main
 from api.settings import get_settings
 
@@ -30,18 +31,27 @@ def test_zero_workers_is_refused(
     assert served == []
 
 
-@pytest.mark.parametrize(
-    ("url", "warned"),
-    [("sqlite:///x.db", True), ("postgresql+psycopg://postgres@127.0.0.1:5432/test", False)],
-)
-def test_several_workers_on_sqlite_warn(
-    served: list[dict[str, Any]],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    url: str,
-    warned: bool,
+@pytest.mark.parametrize("url", ["sqlite:///x.db", "postgresql+psycopg://postgres@1.2.3.4/x"])
+def test_several_workers_are_served_by_the_balancing_supervisor(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
+    """On either database (SQLite writers of several processes queue on a file lock)."""
+    balanced: list[tuple[uvicorn.Config, int]] = []
     monkeypatch.setenv("DATABASE_URL", url)
+
+    def serve_balanced(config: uvicorn.Config, *, workers: int) -> int:
+        balanced.append((config, workers))
+        return 0
+
+    monkeypatch.setattr(workers, "serve_balanced", serve_balanced)
     assert main(["serve", "--workers", "2", "--port", "8765"]) == 0
-    assert ("several worker processes on SQLite" in capsys.readouterr().err) is warned
-    assert [(c["workers"], c["port"]) for c in served] == [(2, 8765)]
+    assert served == []
+    [(config, count)] = balanced
+    assert (count, config.port, config.host, config.app, config.factory) == (
+        2,
+        8765,
+        "127.0.0.1",
+        "api.app:create_app",
+        True,
+    )
+    assert config.access_log is False  # query strings may hold personal data

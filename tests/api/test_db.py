@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,27 +43,63 @@ def test_foreign_keys_are_enforced(sqlite_engine: Engine) -> None:
 
 
 def test_a_write_session_takes_the_write_lock_at_its_first_statement(
-    sqlite_engine: Engine, tmp_path: Path
+    sqlite_engine: Engine,
 ) -> None:
     """Two writers queue at BEGIN (and the second times out), instead of both reading and the
-    second failing at its first write; readers are never blocked (WAL). Within a process the
-    writers queue on the engine's lock; across processes (here: another engine), on SQLite's."""
-    other_process = create_db_engine(f"sqlite:///{tmp_path / 'db.sqlite'}", busy_timeout_ms=50)
+    second failing at its first write; readers are never blocked (WAL)."""
     with open_session(sqlite_engine, mode="write") as first:
         first.connection().exec_driver_sql("SELECT 1")
         with open_session(sqlite_engine, mode="read") as reader:
             count = reader.connection().exec_driver_sql("SELECT count(*) FROM candidates")
             assert count.scalar() == 0
-        for engine in (sqlite_engine, other_process):
-            with (
-                open_session(engine, mode="write") as second,
-                pytest.raises(OperationalError, match="locked"),
-            ):
-                second.connection().exec_driver_sql("SELECT 1")
-    for engine in (sqlite_engine, other_process):  # released at the end of `first`
-        with open_session(engine, mode="write") as third:
-            third.connection().exec_driver_sql("SELECT 1")
-    other_process.dispose()
+        with (
+            open_session(sqlite_engine, mode="write") as second,
+            pytest.raises(OperationalError, match="locked"),
+        ):
+            second.connection().exec_driver_sql("SELECT 1")
+    with open_session(sqlite_engine, mode="write") as third:  # released at the end of `first`
+        third.connection().exec_driver_sql("SELECT 1")
+
+
+_OTHER_PROCESS_WRITES = """
+import sys
+from api.db import create_db_engine, open_session
+engine = create_db_engine(sys.argv[1], busy_timeout_ms=50)
+with open_session(engine, mode="write") as session:
+    seen = session.connection().exec_driver_sql("SELECT count(*) FROM organisations").scalar()
+    session.connection().exec_driver_sql(
+        "INSERT INTO organisations (name, kind, created_at) VALUES ('second', 'agency', '2026')"
+    )
+    session.commit()
+print(seen)
+"""
+
+
+def test_writers_of_other_processes_queue_on_the_file_lock(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """Another process's writer waits for the lock file (however long the first writes), not in
+    SQLite's busy handler (it would give up after its 50 ms); it then sees the first's row."""
+    with open_session(sqlite_engine, mode="write") as first:
+        first.connection().exec_driver_sql(
+            "INSERT INTO organisations (name, kind, created_at) VALUES ('first', 'agency', '2026')"
+        )
+        with open(tmp_path / "db.sqlite-writer.lock", "rb") as lock_file:
+            with pytest.raises(BlockingIOError):  # held, for every process to see
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other = subprocess.Popen(
+            [sys.executable, "-c", _OTHER_PROCESS_WRITES, str(sqlite_engine.url)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)  # the other process starts and reaches the lock; it must still wait
+        assert other.poll() is None
+        first.commit()
+    out, _ = other.communicate(timeout=60)
+    assert other.returncode == 0
+    assert out.strip() == "1"  # it began after the first committed
+    with open(tmp_path / "db.sqlite-writer.lock", "rb") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released by both
 
 
 def test_writers_of_one_process_take_turns(sqlite_engine: Engine) -> None:
