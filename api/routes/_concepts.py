@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter
 from sqlalchemy import Table, insert
-from sqlmodel import Session, SQLModel, col, delete, select
+from sqlmodel import Session, SQLModel, delete, select
 
 from api.models._types import utc_now
 from api.models.candidates import CANDIDATE_TEXT_FIELDS, Candidate, CandidateConcept
@@ -38,6 +39,11 @@ _TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], 
     "candidate": (CandidateConcept, "candidate_id"),
     "opening": (OpeningConcept, "opening_id"),
 }
+
+#: The columns of a concept row that its answer shows, and their validator (a whole list at a
+#: time: one call into pydantic-core instead of one ``model_validate`` per row).
+_CONCEPT_FIELDS = tuple(NormalisedConceptPublic.model_fields)
+_CONCEPTS = TypeAdapter(list[NormalisedConceptPublic])
 
 
 def normalise(
@@ -92,20 +98,30 @@ def _insert_concepts(
         core: Table = table.__table__  # type: ignore[union-attr]
         rows_of_owner = [row | {owner_column: owner_id} for row in rows]
         session.connection().execute(insert(core), rows_of_owner)  # Core: no ORM statement work
-    return [NormalisedConceptPublic.model_validate(row) for row in rows]
+    return _CONCEPTS.validate_python(rows)
 
 
 def concepts_of(
     session: Session, *, kind: ProfileKind, owner_ids: Sequence[int]
 ) -> dict[int, list[NormalisedConceptPublic]]:
-    """Concept rows per owner id, in insertion order (one query for all owners)."""
+    """Concept rows per owner id, in insertion order (one query for all owners).
+
+    Read as plain rows of the answered columns (Core, on the session's connection: no ORM
+    objects to build and track) and validated in one call (~0.5 -> ~0.1 ms for a profile)."""
     table, owner_column = _TABLES[kind]
-    owner: Any = getattr(table, owner_column)
+    core: Table = table.__table__  # type: ignore[union-attr]
+    owner = core.c[owner_column]
     result: dict[int, list[NormalisedConceptPublic]] = {i: [] for i in owner_ids}
     if owner_ids:
-        rows = session.exec(select(table).where(owner.in_(owner_ids)).order_by(col(table.id))).all()
-        for row in rows:
-            result[getattr(row, owner_column)].append(NormalisedConceptPublic.model_validate(row))
+        statement = (
+            select(owner, *(core.c[name] for name in _CONCEPT_FIELDS))
+            .where(owner.in_(owner_ids))
+            .order_by(core.c.id)
+        )
+        rows = session.connection().execute(statement).all()
+        concepts = _CONCEPTS.validate_python([row._mapping for row in rows])
+        for row, concept in zip(rows, concepts, strict=True):
+            result[row[0]].append(concept)
     return result
 
 
@@ -165,5 +181,10 @@ def public_profiles(
 def public_profile(
     profile: Profile, concepts: Sequence[NormalisedConceptPublic], *, model: type[PublicModel]
 ) -> PublicModel:
-    """``profile`` as a ``model`` answer with ``concepts`` (its concept rows, in order)."""
-    return model.model_validate(profile, update={"concepts": concepts})
+    """``profile`` as a ``model`` answer with ``concepts`` (its concept rows, in order).
+
+    Validated from a dict of the answer's fields (half the cost of validating from the row's
+    attributes with an update)."""
+    values = {name: getattr(profile, name) for name in model.model_fields if name != "concepts"}
+    values["concepts"] = concepts
+    return model.model_validate(values)
