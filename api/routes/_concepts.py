@@ -1,13 +1,15 @@
 """Profiles (candidates and openings) with their concept rows: normalise text, store the rows,
-apply changes, read them back — the steps the two resources share."""
+apply changes, read them back — the steps the two resources share, and the routes' blocking
+work made of them (``create_profile``, ``read_profile``, ``update_profile``, ``profile_page``:
+each runs in the route's one thread hop, ``api.routes._blocking``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Table, insert
 from sqlmodel import Session, SQLModel, delete, select
 
 from api.models._types import utc_now
@@ -15,16 +17,21 @@ from api.models.candidates import CANDIDATE_TEXT_FIELDS, Candidate, CandidateCon
 from api.models.concepts import NormalisedConceptPublic
 from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept
 from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
+from api.pagination import Page, paginate
 
 __all__ = [
     "apply_changes",
     "concepts_of",
+    "create_profile",
     "insert_profile",
     "normalise",
+    "profile_page",
     "public_profile",
     "public_profiles",
+    "read_profile",
     "replace_concepts",
     "texts_of",
+    "update_profile",
 ]
 
 Profile = Candidate | Opening
@@ -188,3 +195,66 @@ def public_profile(
     values = {name: getattr(profile, name) for name in model.model_fields if name != "concepts"}
     values["concepts"] = concepts
     return model.model_validate(values)
+
+
+def create_profile(
+    session: Session,
+    profile: Profile,
+    *,
+    kind: ProfileKind,
+    model: type[PublicModel],
+    normaliser: ProfileNormaliser | None,
+) -> PublicModel:
+    """Normalise the new ``profile``'s text (before writing: ``normalise``), insert it with its
+    concept rows, commit; the profile as a ``model`` answer."""
+    items = normalise(normaliser, kind=kind, texts=texts_of(profile, kind=kind))
+    concepts = insert_profile(session, profile, kind=kind, items=items)
+    public = public_profile(profile, concepts, model=model)
+    session.commit()  # after building the answer: one transaction
+    return public
+
+
+def read_profile(
+    session: Session,
+    load: Callable[[Session], Profile],
+    *,
+    kind: ProfileKind,
+    model: type[PublicModel],
+) -> PublicModel:
+    """The profile ``load`` finds (or 404s: ``deps.Lookup.load``) as a ``model`` answer."""
+    [public] = public_profiles(session, [load(session)], kind=kind, model=model)
+    return public
+
+
+def update_profile(
+    session: Session,
+    profile: Profile,
+    changes: SQLModel,
+    *,
+    kind: ProfileKind,
+    model: type[PublicModel],
+    normaliser: ProfileNormaliser | None,
+) -> PublicModel:
+    """``apply_changes``, then commit; the changed profile as a ``model`` answer."""
+    apply_changes(session, profile, changes, kind=kind, normaliser=normaliser)
+    [public] = public_profiles(session, [profile], kind=kind, model=model)
+    session.commit()
+    return public
+
+
+def profile_page(
+    session: Session,
+    table: type[Profile],
+    *,
+    kind: ProfileKind,
+    page: type[Page[PublicModel]],
+    model: type[PublicModel],
+    where: Sequence[ColumnElement[bool]],
+    limit: int,
+    after: int | None,
+) -> Page[PublicModel]:
+    """One ``page`` of ``table``'s profiles matching ``where`` (``paginate``), as ``model``
+    answers."""
+    rows, total, next_after = paginate(session, table, where=where, limit=limit, after=after)
+    items = public_profiles(session, rows, kind=kind, model=model)
+    return page(items=items, total=total, next_after=next_after)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from api import gdpr
 from api.auth import Principal
@@ -32,16 +32,9 @@ from api.models.candidates import (
     CandidatePublic,
     CandidateUpdate,
 )
-from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_blocking, run_in_session
-from api.routes._concepts import (
-    apply_changes,
-    insert_profile,
-    normalise,
-    public_profile,
-    public_profiles,
-    texts_of,
-)
+from api.routes._concepts import create_profile, profile_page, read_profile, update_profile
 
 __all__ = ["router"]
 
@@ -55,15 +48,15 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 async def create_candidate(
     body: CandidateCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    def create(session: Session) -> CandidatePublic:
-        items = normalise(normaliser, kind="candidate", texts=texts_of(body, kind="candidate"))
-        candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
-        concepts = insert_profile(session, candidate, kind="candidate", items=items)
-        public = public_profile(candidate, concepts, model=CandidatePublic)
-        session.commit()  # after building the answer: one transaction
-        return public
-
-    return await run_in_session(request, create)
+    candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
+    return await run_in_session(
+        request,
+        create_profile,
+        candidate,
+        kind="candidate",
+        model=CandidatePublic,
+        normaliser=normaliser,
+    )
 
 
 @router.get("")
@@ -100,27 +93,24 @@ async def list_candidates(
             )
         )
 
-    def page(session: Session) -> Page[CandidatePublic]:
-        rows, total, next_after = paginate(
-            session, Candidate, where=conditions, limit=limit, after=after
-        )
-        return Page[CandidatePublic](
-            items=public_profiles(session, rows, kind="candidate", model=CandidatePublic),
-            total=total,
-            next_after=next_after,
-        )
-
-    return await run_in_session(request, page)
+    return await run_in_session(
+        request,
+        profile_page,
+        Candidate,
+        kind="candidate",
+        page=Page[CandidatePublic],
+        model=CandidatePublic,
+        where=conditions,
+        limit=limit,
+        after=after,
+    )
 
 
 @router.get("/{candidate_id}")
 async def read_candidate(candidate: CandidateToRead, request: Request) -> CandidatePublic:
-    def read(session: Session) -> CandidatePublic:
-        loaded = candidate.load(session)
-        [public] = public_profiles(session, [loaded], kind="candidate", model=CandidatePublic)
-        return public
-
-    return await run_in_session(request, read)
+    return await run_in_session(
+        request, read_profile, candidate.load, kind="candidate", model=CandidatePublic
+    )
 
 
 # PATCH and DELETE load in a dependency (a hop of its own): a missing or foreign candidate is
@@ -134,13 +124,16 @@ async def update_candidate(
     session: SessionDep,
     normaliser: NormaliserDep,
 ) -> CandidatePublic:
-    def update() -> CandidatePublic:
-        apply_changes(session, candidate, body, kind="candidate", normaliser=normaliser)
-        [public] = public_profiles(session, [candidate], kind="candidate", model=CandidatePublic)
-        session.commit()
-        return public
-
-    return await run_blocking(session, update)
+    return await run_blocking(
+        session,
+        update_profile,
+        session,
+        candidate,
+        body,
+        kind="candidate",
+        model=CandidatePublic,
+        normaliser=normaliser,
+    )
 
 
 @router.delete("/{candidate_id}", status_code=204, response_class=Response)

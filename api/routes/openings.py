@@ -30,16 +30,9 @@ from api.models.openings import (
     OpeningPublic,
     OpeningUpdate,
 )
-from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page, paginate
+from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_blocking, run_in_session
-from api.routes._concepts import (
-    apply_changes,
-    insert_profile,
-    normalise,
-    public_profile,
-    public_profiles,
-    texts_of,
-)
+from api.routes._concepts import create_profile, profile_page, read_profile, update_profile
 
 __all__ = ["router"]
 
@@ -53,15 +46,10 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 async def create_opening(
     body: OpeningCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    def create(session: Session) -> OpeningPublic:
-        items = normalise(normaliser, kind="opening", texts=texts_of(body, kind="opening"))
-        opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
-        concepts = insert_profile(session, opening, kind="opening", items=items)
-        public = public_profile(opening, concepts, model=OpeningPublic)
-        session.commit()  # after building the answer: one transaction
-        return public
-
-    return await run_in_session(request, create)
+    opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
+    return await run_in_session(
+        request, create_profile, opening, kind="opening", model=OpeningPublic, normaliser=normaliser
+    )
 
 
 @router.get("")
@@ -94,27 +82,24 @@ async def list_openings(
             )
         )
 
-    def page(session: Session) -> Page[OpeningPublic]:
-        rows, total, next_after = paginate(
-            session, Opening, where=conditions, limit=limit, after=after
-        )
-        return Page[OpeningPublic](
-            items=public_profiles(session, rows, kind="opening", model=OpeningPublic),
-            total=total,
-            next_after=next_after,
-        )
-
-    return await run_in_session(request, page)
+    return await run_in_session(
+        request,
+        profile_page,
+        Opening,
+        kind="opening",
+        page=Page[OpeningPublic],
+        model=OpeningPublic,
+        where=conditions,
+        limit=limit,
+        after=after,
+    )
 
 
 @router.get("/{opening_id}")
 async def read_opening(opening: OpeningToRead, request: Request) -> OpeningPublic:
-    def read(session: Session) -> OpeningPublic:
-        loaded = opening.load(session)
-        [public] = public_profiles(session, [loaded], kind="opening", model=OpeningPublic)
-        return public
-
-    return await run_in_session(request, read)
+    return await run_in_session(
+        request, read_profile, opening.load, kind="opening", model=OpeningPublic
+    )
 
 
 # PATCH loads in a dependency (a hop of its own): a missing or foreign opening is a 404 before
@@ -125,13 +110,16 @@ async def read_opening(opening: OpeningToRead, request: Request) -> OpeningPubli
 async def update_opening(
     body: OpeningUpdate, opening: OpeningWritable, session: SessionDep, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    def update() -> OpeningPublic:
-        apply_changes(session, opening, body, kind="opening", normaliser=normaliser)
-        [public] = public_profiles(session, [opening], kind="opening", model=OpeningPublic)
-        session.commit()
-        return public
-
-    return await run_blocking(session, update)
+    return await run_blocking(
+        session,
+        update_profile,
+        session,
+        opening,
+        body,
+        kind="opening",
+        model=OpeningPublic,
+        normaliser=normaliser,
+    )
 
 
 @router.delete("/{opening_id}", status_code=204, response_class=Response)
