@@ -27,6 +27,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from sqlalchemy import ColumnElement, Engine, false, true
 from sqlmodel import Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
@@ -35,8 +36,8 @@ from api.auth import AccessRole, Principal, TokenCache, authenticate, hash_token
 from api.curation import SynonymWatch, current_normaliser
 from api.db import new_session, open_session
 from api.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
-from api.models.candidates import Candidate
-from api.models.openings import Opening
+from api.models.candidates import Candidate, CandidateUpdate
+from api.models.openings import Opening, OpeningUpdate
 from api.models.organisations import OrganisationKind
 from api.normalisation import ProfileNormaliser
 from api.settings import Settings
@@ -47,13 +48,14 @@ __all__ = [
     "Allow",
     "CandidateReadable",
     "CandidateToRead",
+    "CandidateToUpdate",
     "CandidateWritable",
     "EngineDep",
     "Lookup",
     "NormaliserDep",
     "OpeningToRead",
+    "OpeningToUpdate",
     "OpeningToWrite",
-    "OpeningWritable",
     "SessionDep",
     "SettingsDep",
     "public",
@@ -250,17 +252,8 @@ def load_candidate_for_write(
     return _load_or_404(session, Candidate, candidate_id, writable_by(principal, Candidate))
 
 
-def load_opening_for_write(
-    opening_id: OpeningId,
-    principal: Annotated[Principal, Depends(OPENING_WRITERS)],
-    session: SessionDep,
-) -> Opening:
-    return _load_or_404(session, Opening, opening_id, writable_by(principal, Opening))
-
-
 CandidateReadable = Annotated[Candidate, Depends(load_candidate)]
 CandidateWritable = Annotated[Candidate, Depends(load_candidate_for_write)]
-OpeningWritable = Annotated[Opening, Depends(load_opening_for_write)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,8 +288,54 @@ async def opening_to_write(
     return Lookup(Opening, opening_id, writable_by(principal, Opening))
 
 
+async def candidate_to_update(
+    candidate_id: CandidateId,
+    principal: Annotated[Principal, Depends(CANDIDATE_WRITERS)],
+    request: Request,
+) -> Lookup[Candidate]:
+    lookup = Lookup(Candidate, candidate_id, writable_by(principal, Candidate))
+    await _found_before_the_body(request, lookup, CandidateUpdate)
+    return lookup
+
+
+async def opening_to_update(
+    opening_id: OpeningId,
+    principal: Annotated[Principal, Depends(OPENING_WRITERS)],
+    request: Request,
+) -> Lookup[Opening]:
+    lookup = Lookup(Opening, opening_id, writable_by(principal, Opening))
+    await _found_before_the_body(request, lookup, OpeningUpdate)
+    return lookup
+
+
+async def _found_before_the_body(
+    request: Request, lookup: Lookup[Any], body: type[SQLModel]
+) -> None:
+    """A missing or foreign object is a 404 before an invalid body is a 422 (FastAPI validates
+    the body after the dependencies, which used to load the object). So when the body will
+    not validate, load the object now (a read session of its own, in the pool); when it will
+    (the usual case: a JSON object that ``body`` accepts), leave it to the route's one hop.
+    Anything else (another content type, say) counts as invalid here: a hop more, same answer.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        try:
+            body.model_validate(await request.json())  # parsed and cached by FastAPI already
+            return
+        except (ValidationError, ValueError):
+            pass
+    await run_in_threadpool(_check_found, request.app.state.engine, lookup)
+
+
+def _check_found(engine: Engine, lookup: Lookup[Any]) -> None:
+    with open_session(engine, mode="read") as session:
+        lookup.load(session)
+
+
 CandidateToRead = Annotated[Lookup[Candidate], Depends(candidate_to_read)]
+CandidateToUpdate = Annotated[Lookup[Candidate], Depends(candidate_to_update)]
 OpeningToRead = Annotated[Lookup[Opening], Depends(opening_to_read)]
+OpeningToUpdate = Annotated[Lookup[Opening], Depends(opening_to_update)]
 OpeningToWrite = Annotated[Lookup[Opening], Depends(opening_to_write)]
 
 

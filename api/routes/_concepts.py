@@ -228,14 +228,16 @@ def read_profile(
 
 def update_profile(
     session: Session,
-    profile: Profile,
+    load: Callable[[Session], Profile],
     changes: SQLModel,
     *,
     kind: ProfileKind,
     model: type[PublicModel],
     normaliser: ProfileNormaliser | None,
 ) -> PublicModel:
-    """``apply_changes``, then commit; the changed profile as a ``model`` answer."""
+    """``apply_changes`` to the profile ``load`` finds (or 404s), then commit; the changed
+    profile as a ``model`` answer."""
+    profile = load(session)
     apply_changes(session, profile, changes, kind=kind, normaliser=normaliser)
     [public] = public_profiles(session, [profile], kind=kind, model=model)
     session.commit()

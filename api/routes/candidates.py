@@ -18,7 +18,7 @@ from api.deps import (
     MAX_ID,
     CandidateReadable,
     CandidateToRead,
-    CandidateWritable,
+    CandidateToUpdate,
     NormaliserDep,
     SessionDep,
     visible_to,
@@ -113,22 +113,14 @@ async def read_candidate(candidate: CandidateToRead, request: Request) -> Candid
     )
 
 
-# PATCH and DELETE load in a dependency (a hop of its own): a missing or foreign candidate is
-# a 404 before the body or the query is validated, as it always was.
-
-
 @router.patch("/{candidate_id}")
 async def update_candidate(
-    body: CandidateUpdate,
-    candidate: CandidateWritable,
-    session: SessionDep,
-    normaliser: NormaliserDep,
+    body: CandidateUpdate, candidate: CandidateToUpdate, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    return await run_blocking(
-        session,
+    return await run_in_session(
+        request,
         update_profile,
-        session,
-        candidate,
+        candidate.load,
         body,
         kind="candidate",
         model=CandidatePublic,
@@ -136,6 +128,8 @@ async def update_candidate(
     )
 
 
+# DELETE loads in a dependency (a hop of its own): a missing or foreign candidate is a 404
+# before the query is validated, as it always was.
 @router.delete("/{candidate_id}", status_code=204, response_class=Response)
 async def delete_candidate(
     candidate: CandidateReadable,

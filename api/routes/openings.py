@@ -15,9 +15,8 @@ from api.deps import (
     OPENING_WRITERS,
     NormaliserDep,
     OpeningToRead,
+    OpeningToUpdate,
     OpeningToWrite,
-    OpeningWritable,
-    SessionDep,
     visible_to,
 )
 from api.errors import ERROR_RESPONSES
@@ -31,7 +30,7 @@ from api.models.openings import (
     OpeningUpdate,
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
-from api.routes._blocking import run_blocking, run_in_session
+from api.routes._blocking import run_in_session
 from api.routes._concepts import create_profile, profile_page, read_profile, update_profile
 
 __all__ = ["router"]
@@ -102,19 +101,14 @@ async def read_opening(opening: OpeningToRead, request: Request) -> OpeningPubli
     )
 
 
-# PATCH loads in a dependency (a hop of its own): a missing or foreign opening is a 404 before
-# the body is validated, as it always was.
-
-
 @router.patch("/{opening_id}")
 async def update_opening(
-    body: OpeningUpdate, opening: OpeningWritable, session: SessionDep, normaliser: NormaliserDep
+    body: OpeningUpdate, opening: OpeningToUpdate, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    return await run_blocking(
-        session,
+    return await run_in_session(
+        request,
         update_profile,
-        session,
-        opening,
+        opening.load,
         body,
         kind="opening",
         model=OpeningPublic,

@@ -176,3 +176,27 @@ def test_created_answer_is_what_is_stored(client: TestClient, world: World) -> N
     read = client.get(f"{URL}/{created['id']}", headers=auth(world.agency_a)).json()
     assert read["concepts"] == created["concepts"]
     assert read == created
+
+
+def test_a_missing_or_foreign_candidate_is_a_404_before_an_invalid_body(
+    client: TestClient, world: World
+) -> None:
+    """The body is validated after the candidate is looked up, whatever the body's content
+    type: an invalid body on someone else's (or no) candidate says nothing more than 404."""
+    own = client.post(URL, json=candidate_body(), headers=auth(world.agency_a)).json()["id"]
+    foreign = client.post(URL, json=candidate_body(), headers=auth(world.agency_b)).json()["id"]
+    invalid: list[dict[str, Any]] = [
+        {"json": {"experience_years": "many"}},
+        {"json": ["not", "an", "object"]},
+        {"content": b"", "headers": {"Content-Type": "application/json"}},
+        {"content": b'{"experience_years": 3}', "headers": {"Content-Type": "text/plain"}},
+    ]
+    for request in invalid:
+        headers = auth(world.agency_a) | request.pop("headers", {})
+        for candidate_id, status in ((own, 422), (foreign, 404), (999_999, 404)):
+            answer = client.patch(f"{URL}/{candidate_id}", headers=headers, **request)
+            assert answer.status_code == status, (request, candidate_id, answer.text)
+    valid = {"experience_years": 3}
+    for candidate_id, status in ((own, 200), (foreign, 404), (999_999, 404)):
+        answer = client.patch(f"{URL}/{candidate_id}", json=valid, headers=auth(world.agency_a))
+        assert answer.status_code == status

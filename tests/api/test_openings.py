@@ -65,3 +65,14 @@ def test_created_answer_is_what_is_stored(client: TestClient, world: World) -> N
     }
     read = client.get(f"{URL}/{created['id']}", headers=auth(world.employer_e)).json()
     assert read == created
+
+
+def test_a_missing_or_foreign_opening_is_a_404_before_an_invalid_body(
+    client: TestClient, world: World
+) -> None:
+    own = client.post(URL, json=opening_body(), headers=auth(world.employer_e)).json()["id"]
+    foreign = client.post(URL, json=opening_body(), headers=auth(world.employer_f)).json()["id"]
+    for body, expected in (({"capacity": "lots"}, 422), ({"capacity": 3}, 200)):
+        for opening_id, status in ((own, expected), (foreign, 404), (999_999, 404)):
+            answer = client.patch(f"{URL}/{opening_id}", json=body, headers=auth(world.employer_e))
+            assert answer.status_code == status, (body, opening_id, answer.text)
