@@ -15,8 +15,8 @@ routes (``api.routes.candidates``/``openings``) do their database work in one ho
 * ``visible_to`` / ``writable_by`` give the SQL condition of what a principal may read or
   change in an owned table; lists filter with them, and ``load_candidate``... (load-or-404,
   chained after ``Allow``) use them to load one object, so another tenant's object is a 404,
-  exactly as a missing one. A route with nothing else to validate takes a ``Lookup`` instead
-  (``CandidateToRead``...) and loads it in the thread hop that does its other work.
+  exactly as a missing one. The hot routes take a ``Lookup`` instead (``CandidateToRead``...)
+  and load it in the thread hop that does their other work.
 """
 
 from __future__ import annotations
@@ -259,8 +259,9 @@ CandidateWritable = Annotated[Candidate, Depends(load_candidate_for_write)]
 @dataclass(frozen=True, slots=True)
 class Lookup(Generic[T]):
     """One owned object as a principal may reach it, to load (or 404) with ``load`` in the
-    thread hop that does the route's other database work — for a route with nothing else to
-    validate (no body, no query), where loading in a dependency would only cost a hop more."""
+    thread hop that does the route's other database work (loading in a dependency would cost
+    a hop more). For a route with nothing else to validate, or whose body is checked first
+    (``_found_before_the_body``), so that the 404 comes before any 422 as it always did."""
 
     table: type[T]
     object_id: int
