@@ -84,9 +84,11 @@ def test_writers_of_other_processes_queue_on_the_file_lock(
         first.connection().exec_driver_sql(
             "INSERT INTO organisations (name, kind, created_at) VALUES ('first', 'agency', '2026')"
         )
-        with open(tmp_path / "db.sqlite-writer.lock", "rb") as lock_file:
-            with pytest.raises(BlockingIOError):  # held, for every process to see
-                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with (
+            open(tmp_path / "db.sqlite-writer.lock", "rb") as lock_file,
+            pytest.raises(BlockingIOError),  # held, for every process to see
+        ):
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         other = subprocess.Popen(
             [sys.executable, "-c", _OTHER_PROCESS_WRITES, str(sqlite_engine.url)],
             stdout=subprocess.PIPE,
