@@ -294,10 +294,24 @@ class ConceptIndex:
             [lang_pos[lang] for lang in self.label_lang], dtype=np.int64
         )
         exact: dict[str, list[int]] = {}
-        for key, concept in zip(self.label_key, self.label_concept.tolist(), strict=True):
+        exact_preferred: dict[str, set[int]] = {}
+        for key, concept, preferred in zip(
+            self.label_key,
+            self.label_concept.tolist(),
+            self.label_preferred.tolist(),
+            strict=True,
+        ):
             exact.setdefault(key, []).append(concept)
+            if preferred:
+                exact_preferred.setdefault(key, set()).add(concept)
         self.exact: dict[str, tuple[int, ...]] = {
             k: tuple(dict.fromkeys(v)) for k, v in exact.items()
+        }
+        #: Of the concepts a cleaned label names, those for which it is a preferred label: they
+        #: rank before those it is only an alternative or hidden label of ("business analysis"
+        #: is one skill's name and three others' synonym).
+        self.exact_preferred: dict[str, frozenset[int]] = {
+            k: frozenset(v) for k, v in exact_preferred.items()
         }
         counts: dict[str, int] = {}
         for key in self.label_key:

@@ -350,9 +350,18 @@ class Normalizer:
             workers=1,
         )
         score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / self._scale()
+        pair = np.arange(n)[:, None] * index.n_concepts + concepts
         exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
-        is_exact = np.isin(np.arange(n)[:, None] * index.n_concepts + concepts, exact_keys) & valid
-        score = np.where(is_exact, 1.0 + score, score)  # above every non-exact match
+        is_exact = np.isin(pair, exact_keys) & valid
+        # Above every non-exact match; a concept the text names by its preferred label first.
+        preferred_keys = [
+            row * index.n_concepts + c
+            for row, key in enumerate(keys)
+            if exact[row]
+            for c in index.exact_preferred.get(key, ())
+        ]
+        is_preferred = np.isin(pair, preferred_keys) & is_exact
+        score = np.where(is_exact, 1.0 + is_preferred + score, score)
         score[~valid] = -np.inf
         order = np.lexsort((concept, -score), axis=1)[:, :top_k]
         out: list[tuple[Match, ...]] = []

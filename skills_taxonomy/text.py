@@ -228,6 +228,10 @@ _DOT_SUFFIX_RE = re.compile(rf"(?<=\w)[.·](?:{_GENDER_SUFFIXES})\b")
 _NOISE_RE = re.compile(r"(?<!\w)(?:" + "|".join(NOISE_PATTERNS) + r")(?!\w)")
 _SKILL_NOISE_RE = re.compile(r"(?<!\w)(?:" + "|".join(SKILL_NOISE_PATTERNS) + r")(?!\w)")
 _TOKEN_RE = re.compile(r"[^\W_]+")
+#: A letter named with ``#`` or ``++`` (C#, C++, F#, J#): a word of its own, which the
+#: tokeniser would otherwise cut down to one letter, or to nothing.
+_SYMBOL_NAME_RE = re.compile(r"(?<![\w#+])([^\W\d_])(#|\+\+)(?![\w#+])")
+_SYMBOL_SPELLING = {"#": "sharp", "++": "plusplus"}
 _ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _ARABIC_SUFFIXES = ("ات", "ون", "ين", "ه")
 
@@ -276,6 +280,10 @@ def _terms(words: list[str]) -> tuple[str, ...]:
 
 
 def _words(folded: str) -> list[str]:
+    if "#" in folded or "++" in folded:
+        folded = _SYMBOL_NAME_RE.sub(
+            lambda m: f"{m.group(1)}{_SYMBOL_SPELLING[m.group(2)]}", folded
+        )
     return _TOKEN_RE.findall(folded)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
 import pytest
 
 from skills_taxonomy.errors import TaxonomyError, UnknownConceptError
@@ -145,6 +146,36 @@ def test_batches_give_the_same_answer_as_single_texts(norm: Normalizer) -> None:
     batch = unmemoised.normalize(texts, kind="occupation", lang="fr")
     [single] = unmemoised.normalize(["boulanger"], kind="occupation", lang="fr")
     assert batch[-1] == single
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("C#", "C#"), ("C++", "C++"), ("c# developer", "C#"), ("Programmation C++", "C++")],
+)
+def test_languages_named_with_symbols_are_found(norm: Normalizer, text: str, label: str) -> None:
+    """The tokeniser keeps "C#" and "C++" as words (they were cut down to nothing)."""
+    [result] = norm.normalize([text], kind="skill", top_k=3)
+    assert result.resolved
+    assert result.matches[0].label == label
+
+
+def test_an_exact_preferred_label_ranks_before_exact_synonyms(norm: Normalizer) -> None:
+    """ "business analysis" is one skill's preferred label and three others' alternative one."""
+    taxonomy = norm.taxonomy
+    named = (
+        taxonomy.labels.filter(
+            (pl.col("text") == "business analysis") & (pl.col("label_type") == "preferred")
+        )
+        .get_column("uri")
+        .to_list()
+    )
+    others = taxonomy.labels.filter(
+        (pl.col("text") == "business analysis") & (pl.col("label_type") != "preferred")
+    )
+    assert len(named) == 1 and others.height >= 2
+    [result] = norm.normalize(["business analysis"], kind="skill", lang="en", top_k=5)
+    assert result.matches[0].uri == named[0]
+    assert {m.method for m in result.matches[:3]} == {"exact"}
 
 
 def test_gibberish_is_unresolved_but_keeps_best_guesses(norm: Normalizer) -> None:
