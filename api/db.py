@@ -38,6 +38,7 @@ __all__ = [
     "is_sqlite",
     "new_session",
     "open_session",
+    "session_mode",
 ]
 
 SessionMode = Literal["read", "write"]
@@ -170,6 +171,12 @@ class WriterLock:
 def for_writing(engine: Engine) -> Engine:
     """``engine`` whose transactions take the write lock at BEGIN (SQLite; a no-op elsewhere)."""
     return engine.execution_options(**{_WRITE_OPTION: True})
+
+
+def session_mode(session: Session) -> SessionMode:
+    """Whether ``session`` came from ``new_session(..., mode="write")`` or a read one."""
+    options = session.get_bind().get_execution_options()
+    return "write" if options.get(_WRITE_OPTION, False) else "read"
 
 
 def new_session(engine: Engine, *, mode: SessionMode) -> Session:
