@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 
 from api.auth import create_user
 from api.db import open_session
-from api.models.candidates import Candidate, CandidateCreate
-from api.models.openings import Opening, OpeningCreate
+from api.models.candidates import CandidateCreate
+from api.models.openings import OpeningCreate
 from api.normalisation import ProfileKind, ProfileNormaliser
 from api.routes._concepts import insert_profile, texts_of
 from skills_taxonomy.taxonomy import Taxonomy
@@ -381,17 +381,12 @@ def _store(
     """Normalise a batch of profiles in one call (outside the transaction), then insert them
     with their concept rows, as the create routes do."""
     for at in range(0, len(bodies), batch):
-        chunk = bodies[at : at + batch]
+        chunk: Sequence[tuple[str, CandidateCreate | OpeningCreate]] = bodies[at : at + batch]
         kind: ProfileKind = "candidate" if isinstance(chunk[0][1], CandidateCreate) else "opening"
         texts = [texts_of(body, kind=kind) for _, body in chunk]
         found = normaliser.normalise_profiles(kind=kind, profiles=texts) if normaliser else None
         with open_session(engine, mode="write") as session:
             for i, (owner, body) in enumerate(chunk):
-                profile: Candidate | Opening
-                if isinstance(body, CandidateCreate):
-                    profile = Candidate.model_validate(body, update={"agency_id": owners[owner]})
-                else:
-                    profile = Opening.model_validate(body, update={"employer_id": owners[owner]})
                 items = found[i] if found is not None else None
-                insert_profile(session, profile, kind=kind, items=items)
+                insert_profile(session, body, kind=kind, owner_id=owners[owner], items=items)
             session.commit()

@@ -3,24 +3,27 @@
 PostgreSQL sequences never hand out an id twice. SQLite's ``INTEGER PRIMARY KEY`` (the
 candidates table has no ``AUTOINCREMENT``) gives ``max(id) + 1``, so erasing the newest
 candidate would let the next one take its id — and with it the erased person's pseudonyms,
-erasure subject and audit trail. Before a flush that inserts candidates on SQLite, this
-listener looks at the highest id the audit log records as erased; when it is not below the
-table's highest id, the new candidates get explicit ids above it. Bulk imports insert without
-the ORM and call ``erased_id_floor`` themselves.
+erasure subject and audit trail. So on SQLite a new candidate is numbered above both the
+table's highest id and the highest id the audit log records as erased:
+
+- the create route's ``INSERT`` (``candidate_insert``) computes that id inside the statement
+  itself (no query of its own before it);
+- bulk imports insert without the ORM and call ``erased_id_floor`` themselves;
+- a flush that inserts ``Candidate`` objects is guarded by a ``before_flush`` listener.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Integer, cast, event, func, select
+from sqlalchemy import Connection, Dialect, Insert, Integer, cast, event, func, insert, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
 from api.models.audit import AuditRecord
 from api.models.candidates import Candidate
 
-__all__ = ["erased_id_floor", "highest_erased_id"]
+__all__ = ["candidate_insert", "erased_id_floor", "highest_erased_id"]
 
 
 def highest_erased_id(session: OrmSession) -> int | None:
@@ -37,8 +40,26 @@ _HIGHEST_ERASED = (
     )
     .scalar_subquery()
 )
-#: Both highest ids in one statement, built once (this runs before every candidate insert).
-_HIGHEST_IDS = select(_HIGHEST_ERASED, select(func.max(col(Candidate.id))).scalar_subquery())
+_HIGHEST_LIVE = select(func.max(col(Candidate.id))).scalar_subquery()
+#: Both highest ids in one statement, built once.
+_HIGHEST_IDS = select(_HIGHEST_ERASED, _HIGHEST_LIVE)
+#: SQLite: the id for one new candidate, above every live id (the one SQLite would pick) and
+#: every erased id (SQLite's two-argument ``max`` is the greater of the two).
+_NEXT_SAFE_ID = func.max(func.coalesce(_HIGHEST_ERASED, 0), func.coalesce(_HIGHEST_LIVE, 0)) + 1
+
+
+_INSERT = insert(Candidate.__table__).returning(col(Candidate.id))  # type: ignore[attr-defined]
+_INSERT_NUMBERED = _INSERT.values(id=_NEXT_SAFE_ID)
+
+
+def candidate_insert(dialect: Dialect) -> Insert:
+    """``INSERT`` of one candidate (its columns' values given at execution) ``RETURNING`` its
+    id, built once. On SQLite the statement numbers the candidate itself, above every live and
+    every erased id (the guard costs no statement of its own); elsewhere the table's sequence
+    does (it never hands an id out twice).
+
+    One row per execution: ``_NEXT_SAFE_ID`` is computed once per statement."""
+    return _INSERT_NUMBERED if dialect.name == "sqlite" else _INSERT
 
 
 def erased_id_floor(connection: Connection) -> int | None:

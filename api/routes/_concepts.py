@@ -9,13 +9,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Table, insert
-from sqlmodel import Session, SQLModel, delete, select
+from sqlalchemy import ColumnElement, Connection, Insert, Table, insert
+from sqlmodel import Session, SQLModel, col, delete, select
 
+from api.gdpr.ids import candidate_insert
 from api.models._types import utc_now
-from api.models.candidates import CANDIDATE_TEXT_FIELDS, Candidate, CandidateConcept
+from api.models.candidates import (
+    CANDIDATE_TEXT_FIELDS,
+    Candidate,
+    CandidateConcept,
+    CandidateCreate,
+)
 from api.models.concepts import NormalisedConceptPublic
-from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept
+from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept, OpeningCreate
 from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
 from api.pagination import Page, paginate
 
@@ -35,6 +41,7 @@ __all__ = [
 ]
 
 Profile = Candidate | Opening
+ProfileCreate = CandidateCreate | OpeningCreate
 PublicModel = TypeVar("PublicModel", bound=SQLModel)
 
 _TEXT_FIELDS: dict[ProfileKind, tuple[str, ...]] = {
@@ -45,6 +52,15 @@ _TEXT_FIELDS: dict[ProfileKind, tuple[str, ...]] = {
 _TABLES: dict[ProfileKind, tuple[type[CandidateConcept] | type[OpeningConcept], str]] = {
     "candidate": (CandidateConcept, "candidate_id"),
     "opening": (OpeningConcept, "opening_id"),
+}
+
+#: The column naming a new profile's owner (the organisation that creates it).
+_OWNER_COLUMNS: dict[ProfileKind, str] = {"candidate": "agency_id", "opening": "employer_id"}
+#: Statements built once (SQLAlchemy also keys its compiled-statement cache on them once).
+_OPENING_INSERT = insert(Opening.__table__).returning(col(Opening.id))  # type: ignore[attr-defined]
+_CONCEPT_INSERTS: dict[ProfileKind, Insert] = {
+    "candidate": insert(CandidateConcept.__table__),  # type: ignore[attr-defined]
+    "opening": insert(OpeningConcept.__table__),  # type: ignore[attr-defined]
 }
 
 #: The columns of a concept row that its answer shows, and their validator (a whole list at a
@@ -89,7 +105,7 @@ def _insert_concepts(
 ) -> list[NormalisedConceptPublic]:
     """Add the owner's concept rows for ``items`` in one statement (a Core ``INSERT``: no ORM
     objects, no unit of work), and return them as answered (in order, as ``concepts_of``)."""
-    table, owner_column = _TABLES[kind]
+    owner_column = _TABLES[kind][1]
     rows: list[dict[str, Any]] = [
         {
             "field": item.field,
@@ -102,9 +118,9 @@ def _insert_concepts(
         for item in items
     ]
     if rows:
-        core: Table = table.__table__  # type: ignore[union-attr]
         rows_of_owner = [row | {owner_column: owner_id} for row in rows]
-        session.connection().execute(insert(core), rows_of_owner)  # Core: no ORM statement work
+        # Core: no ORM statement work
+        session.connection().execute(_CONCEPT_INSERTS[kind], rows_of_owner)
     return _CONCEPTS.validate_python(rows)
 
 
@@ -139,19 +155,32 @@ def texts_of(profile: SQLModel, *, kind: ProfileKind) -> dict[str, str]:
 
 def insert_profile(
     session: Session,
-    profile: Profile,
+    body: ProfileCreate,
     *,
     kind: ProfileKind,
+    owner_id: int,
     items: Sequence[NormalisedItem] | None,
-) -> list[NormalisedConceptPublic]:
-    """Insert a new ``profile`` and its concept rows; return the rows as answered (a new
-    profile has none but these, so the answer needs no read-back: ``public_profile``)."""
-    session.add(profile)
-    session.flush()
-    assert profile.id is not None
-    if items is None:
-        return []
-    return _insert_concepts(session, kind=kind, owner_id=profile.id, items=items)
+) -> dict[str, Any]:
+    """Insert a new profile made of ``body`` (a validated create model) for the organisation
+    ``owner_id``, with its concept rows; return the profile as answered, a dict of its fields
+    with its ``concepts`` (a new profile has none but these, so the answer needs no read-back).
+
+    One Core ``INSERT ... RETURNING id`` (no table model to validate, no unit of work); on
+    SQLite it also numbers a candidate above every erased id (``api.gdpr.ids``)."""
+    now = utc_now()
+    row = body.model_dump() | {_OWNER_COLUMNS[kind]: owner_id, "created_at": now, "updated_at": now}
+    connection = session.connection()
+    profile_id: int = connection.execute(_profile_insert(connection, kind=kind), row).scalar_one()
+    concepts = (
+        []
+        if items is None
+        else _insert_concepts(session, kind=kind, owner_id=profile_id, items=items)
+    )
+    return row | {"id": profile_id, "concepts": concepts}
+
+
+def _profile_insert(connection: Connection, *, kind: ProfileKind) -> Insert:
+    return candidate_insert(connection.dialect) if kind == "candidate" else _OPENING_INSERT
 
 
 def apply_changes(
@@ -199,17 +228,20 @@ def public_profile(
 
 def create_profile(
     session: Session,
-    profile: Profile,
+    body: ProfileCreate,
     *,
+    owner_id: int,
     kind: ProfileKind,
     model: type[PublicModel],
     normaliser: ProfileNormaliser | None,
 ) -> PublicModel:
-    """Normalise the new ``profile``'s text (before writing: ``normalise``), insert it with its
-    concept rows, commit; the profile as a ``model`` answer."""
-    items = normalise(normaliser, kind=kind, texts=texts_of(profile, kind=kind))
-    concepts = insert_profile(session, profile, kind=kind, items=items)
-    public = public_profile(profile, concepts, model=model)
+    """Normalise the text of ``body`` (a validated create model; before writing:
+    ``normalise``), insert it as a new profile of ``owner_id`` with its concept rows
+    (``insert_profile``), commit; the profile as a ``model`` answer."""
+    items = normalise(normaliser, kind=kind, texts=texts_of(body, kind=kind))
+    public = model.model_validate(
+        insert_profile(session, body, kind=kind, owner_id=owner_id, items=items)
+    )
     session.commit()  # after building the answer: one transaction
     return public
 

@@ -48,11 +48,11 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 async def create_candidate(
     body: CandidateCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    candidate = Candidate.model_validate(body, update={"agency_id": principal.organisation_id})
     return await run_in_session(
         request,
         create_profile,
-        candidate,
+        body,
+        owner_id=principal.organisation_id,
         kind="candidate",
         model=CandidatePublic,
         normaliser=normaliser,

@@ -45,9 +45,14 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 async def create_opening(
     body: OpeningCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    opening = Opening.model_validate(body, update={"employer_id": principal.organisation_id})
     return await run_in_session(
-        request, create_profile, opening, kind="opening", model=OpeningPublic, normaliser=normaliser
+        request,
+        create_profile,
+        body,
+        owner_id=principal.organisation_id,
+        kind="opening",
+        model=OpeningPublic,
+        normaliser=normaliser,
     )
 
 

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.db import open_session
+from api.models.candidates import Candidate
 from api.models.rounds import Round
 from api.pseudonyms import pseudonym
 from api.round_store import store_result
@@ -40,6 +41,33 @@ def test_the_newest_candidates_erased_id_is_not_reused(client: TestClient, world
 def test_ids_run_on_normally_without_erasures(client: TestClient, world: World) -> None:
     ids = [_create(client, world.agency_a, f"Person {i}") for i in range(3)]
     assert ids == sorted(ids) and len(set(ids)) == 3
+
+
+def test_an_erased_id_below_the_newest_changes_nothing(client: TestClient, world: World) -> None:
+    oldest, middle, newest = (_create(client, world.agency_a, f"Person {i}") for i in range(3))
+    answer = client.delete(f"{URL}/{oldest}?erase=true", headers=auth(world.agency_a))
+    assert answer.status_code == 204
+    following = _create(client, world.agency_b, "Next Person")
+    assert following > newest > middle
+    assert client.get(f"{URL}/{newest}", headers=auth(world.agency_a)).status_code == 200
+
+
+def test_candidates_added_through_the_orm_skip_the_erased_id_too(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """Objects flushed by a session (not the create route's statement) are numbered by the
+    ``before_flush`` listener."""
+    kept = _create(client, world.agency_a, "Amina Benali")
+    erased = _create(client, world.agency_a, "Omar Fathy")
+    answer = client.delete(f"{URL}/{erased}?erase=true", headers=auth(world.agency_a))
+    assert answer.status_code == 204
+    with open_session(engine, mode="write") as session:
+        agency_id = session.get_one(Candidate, kept).agency_id
+        added = [Candidate(full_name=f"P {i}", country="MA", agency_id=agency_id) for i in (1, 2)]
+        session.add_all(added)
+        session.commit()
+        ids = [c.id for c in added]
+    assert all(i is not None and i > erased for i in ids) and len(set(ids)) == 2
 
 
 def test_a_round_finishing_after_an_erasure_stores_no_trace_of_them(
