@@ -155,7 +155,13 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings(database_url=url, secret_key=SecretStr(f"demo-{args.seed}"))
     print("\nserving; Ctrl-C to stop")
-    uvicorn.run(create_app(settings, normalizer=normalizer), host=args.host, port=args.port)
+    # No access log, as with `mobility-match serve`: query strings may hold personal data.
+    uvicorn.run(
+        create_app(settings, normalizer=normalizer),
+        host=args.host,
+        port=args.port,
+        access_log=False,
+    )
     return 0
 
 

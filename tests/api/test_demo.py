@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -73,3 +74,18 @@ def test_demo_seeds_runs_a_round_and_prints_tokens(
             assert placed == done.result["metrics"]["candidates_placed"] > 0  # type: ignore[index]
     finally:
         engine.dispose()
+
+
+def test_the_demo_server_keeps_no_access_log(
+    normalizer: Normalizer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Query strings (a name filter, say) may hold personal data: never in a log."""
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(demo, "bundled_normalizer", lambda: normalizer)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    monkeypatch.delenv("MOBILITY_MATCH_DEMO_NO_SERVE", raising=False)
+    argv = ["--db", str(tmp_path / "demo.sqlite"), "--candidates", "30", "--vacancies", "10"]
+    assert demo.main(argv) == 0
+    [options] = served
+    assert options["access_log"] is False
+    assert options["host"] == "127.0.0.1"
