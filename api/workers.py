@@ -158,7 +158,8 @@ class BalancedServer(uvicorn.Server):
                     connection.close()
                     return
 
-        publish_periodically()
+        if self.loads is not None:
+            publish_periodically()
         for listener in sockets:
             threading.Thread(
                 target=accept_forever, args=(listener,), name="accept", daemon=True

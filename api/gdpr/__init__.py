@@ -43,7 +43,6 @@ from api.gdpr.footprint import (
     free_text_columns,
     recipients,
 )
-from api.gdpr.ids import highest_erased_id
 from api.gdpr.retention import CLOSED_STAGES, retention_due
 
 __all__ = [
@@ -60,7 +59,6 @@ __all__ = [
     "export",
     "footprint",
     "free_text_columns",
-    "highest_erased_id",
     "recipients",
     "retention_due",
 ]

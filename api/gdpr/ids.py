@@ -23,13 +23,7 @@ from sqlmodel import col
 from api.models.audit import AuditRecord
 from api.models.candidates import Candidate
 
-__all__ = ["candidate_insert", "erased_id_floor", "highest_erased_id"]
-
-
-def highest_erased_id(session: OrmSession) -> int | None:
-    """The highest candidate id the audit log records as erased (None: none erased)."""
-    found = session.execute(select(_HIGHEST_ERASED)).scalar()
-    return None if found is None else int(found)
+__all__ = ["candidate_insert", "erased_id_floor"]
 
 
 _HIGHEST_ERASED = (
