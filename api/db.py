@@ -94,6 +94,7 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
     # (SQLite's busy handler polls with growing sleeps, so under load a waiter can starve past
     # the timeout while newcomers get in first).
     writer_lock = WriterLock(None if in_memory else engine.url.database)
+    event.listen(engine, "engine_disposed", lambda _engine: writer_lock.close())
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -158,6 +159,19 @@ class WriterLock:
         if self._path is not None:
             fcntl.flock(self._descriptor(), fcntl.LOCK_UN)
         self._threads.release()
+
+    def close(self) -> None:
+        """Close this process's lock file, unless a writer holds the lock (it is opened again
+        on the next write)."""
+        if self._file is None or not self._threads.acquire(blocking=False):
+            return
+        try:
+            pid, descriptor = self._file
+            if pid == os.getpid():
+                os.close(descriptor)
+            self._file = None
+        finally:
+            self._threads.release()
 
     def _descriptor(self) -> int:
         assert self._path is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 import subprocess
 import sys
@@ -164,3 +165,26 @@ def test_uncommitted_writes_are_rolled_back(sqlite_engine: Engine) -> None:
     with open_session(sqlite_engine, mode="read") as session:
         count = session.connection().exec_driver_sql("SELECT count(*) FROM organisations")
         assert count.scalar() == 0
+
+
+def test_disposing_the_engine_closes_its_lock_file(tmp_path: Path) -> None:
+    """One descriptor per engine and process, given back with the engine (tests and commands
+    make many engines)."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    lock = str(tmp_path / "db.sqlite-writer.lock")
+
+    def open_on_lock() -> int:
+        return sum(
+            os.path.realpath(f"/proc/self/fd/{fd}") == lock for fd in os.listdir("/proc/self/fd")
+        )
+
+    with open_session(engine, mode="write") as session:
+        session.connection().exec_driver_sql("SELECT 1")
+    assert open_on_lock() == 1
+    engine.dispose()
+    assert open_on_lock() == 0
+    with open_session(engine, mode="write") as session:  # still usable: opened again
+        session.connection().exec_driver_sql("SELECT 1")
+    assert open_on_lock() == 1
+    engine.dispose()
