@@ -69,10 +69,13 @@ def _synonyms(session: Session, normalizer: Normalizer) -> dict[str, str]:
 
 
 def load_normaliser(engine: Engine, normalizer: Normalizer | None) -> EscoProfileNormaliser:
-    """The app's normaliser: ``normalizer`` (default: the bundled ESCO one) + the synonyms."""
+    """The app's normaliser: ``normalizer`` (default: the bundled ESCO one) + the synonyms,
+    warmed up (``EscoProfileNormaliser.warm_up``)."""
     base = normalizer if normalizer is not None else bundled_normalizer()
     with open_session(engine, mode="read") as session:
-        return EscoProfileNormaliser(base).with_synonyms(_synonyms(session, base))
+        normaliser = EscoProfileNormaliser(base).with_synonyms(_synonyms(session, base))
+    normaliser.warm_up()
+    return normaliser
 
 
 def refresh_normaliser(session: Session, current: EscoProfileNormaliser) -> EscoProfileNormaliser:

@@ -120,6 +120,14 @@ class EscoProfileNormaliser:
         """A copy with ``mapping`` (text → concept URI) added; the index is shared (cheap)."""
         return EscoProfileNormaliser(self.normalizer.with_synonyms(mapping))
 
+    def warm_up(self) -> None:
+        """Normalise one small profile of each kind, in French, English and Arabic, and drop the
+        answer: the parsers, the language detector and the index build their tables lazily
+        (~0.1 s on the first call), and a server calls this at start-up so that its first
+        requests do not wait for them (nor do the requests queued behind those)."""
+        for kind, profile in _WARM_UP.items():
+            self.normalise_profiles(kind=kind, profiles=[profile])
+
     def normalise_profiles(
         self, *, kind: ProfileKind, profiles: Sequence[Mapping[str, str]]
     ) -> Sequence[Sequence[NormalisedItem]]:
@@ -157,6 +165,23 @@ class EscoProfileNormaliser:
                     items.extend(_languages(field, text))
             out.append(items)
         return out
+
+
+#: Profiles for ``warm_up``: every field kind, in each script and language agencies write.
+_WARM_UP: dict[ProfileKind, dict[str, str]] = {
+    "candidate": {
+        "skills": "souder des pièces ; drive a forklift ; خدمة الزبائن",
+        "job_titles": "Soudeur / Soudeuse H/F, welder, لحام",
+        "diplomas": "Technicien Spécialisé (OFPPT), Bachelor of Science",
+        "languages": "Allemand B1 (Goethe), English fluent, العربية: اللغة الأم",
+    },
+    "opening": {
+        "occupation": "Krankenpfleger",
+        "essential_skills": "prendre soin des patients",
+        "optional_skills": "use a computer",
+        "languages": "Deutsch B2",
+    },
+}
 
 
 def _with_field(item: NormalisedItem, field: str) -> NormalisedItem:
