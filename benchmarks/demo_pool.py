@@ -27,7 +27,8 @@ class TextRepeats(NamedTuple):
 
     #: Distinct (kind, text) per profile, summed: the normaliser's look-ups.
     asked: int
-    #: Distinct (kind, text) over all the profiles: the look-ups that cannot be repeats.
+    #: Distinct (kind, text) over all the profiles, less those asked before them: the look-ups
+    #: that cannot be repeats.
     distinct: int
 
     @property
@@ -49,18 +50,27 @@ def candidate_pool(taxonomy: Taxonomy, *, size: int, seed: int) -> list[Candidat
     return [body for _agency, body in programme.candidates]
 
 
-def text_repeats(profiles: Sequence[Mapping[str, str]]) -> TextRepeats:
-    """Over ``profiles``' free-text fields (``texts_of``, as the create route reads them)."""
-    kinds = FIELD_KINDS["candidate"]
-    seen: set[tuple[str, str]] = set()
+def text_repeats(
+    profiles: Sequence[Mapping[str, str]], *, after: Sequence[Mapping[str, str]] = ()
+) -> TextRepeats:
+    """Over ``profiles``' free-text fields (``texts_of``, as the create route reads them);
+    the texts of the profiles ``after`` which they come count as asked before (not counted)."""
+    seen = set(_texts(after))
     asked = 0
     for profile in profiles:
-        own = {
-            (kinds[field], item)
-            for field, text in profile.items()
-            if kinds.get(field) in ("skill", "occupation")
-            for item in split_items(text)
-        }
+        own = _texts([profile])
         asked += len(own)
         seen |= own
-    return TextRepeats(asked=asked, distinct=len(seen))
+    return TextRepeats(asked=asked, distinct=len(seen) - len(_texts(after)))
+
+
+def _texts(profiles: Sequence[Mapping[str, str]]) -> set[tuple[str, str]]:
+    """Distinct (kind, item) of ``profiles``' skill and occupation fields."""
+    kinds = FIELD_KINDS["candidate"]
+    return {
+        (kinds[field], item)
+        for profile in profiles
+        for field, text in profile.items()
+        if kinds.get(field) in ("skill", "occupation")
+        for item in split_items(text)
+    }
