@@ -15,7 +15,10 @@ at once, each round still runs once.
 ``stop(round_id)`` marks a queued or running round stopped in the database first, then, if a
 worker is running it, terminates that worker process (a new one is started for the next
 round). Storing a result only succeeds while the round is still ``running``, so a stopped round
-never gets a partial or late result.
+never gets a partial or late result. A round stopped by another server process (``serve
+--workers N``: the stop request may reach any of them) is seen by the supervisor running it
+at the worker's next stage or within ``stop_check_seconds``, and its worker is terminated
+the same way.
 """
 
 from __future__ import annotations
@@ -76,7 +79,8 @@ class RoundRunner:
     """Runs queued rounds in ``workers`` worker processes; see the module docstring.
 
     ``target`` is the worker's main function (``api.round_worker.serve``; tests pass a slow
-    one to stop a round while it runs).
+    one to stop a round while it runs). ``stop_check_seconds``: how often a supervisor whose
+    worker is silent looks whether another process stopped its round.
     """
 
     def __init__(
@@ -85,10 +89,14 @@ class RoundRunner:
         *,
         workers: int = 1,
         target: Callable[[Connection], None] = serve,
+        stop_check_seconds: float = 1.0,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1; got {workers!r}")
+        if stop_check_seconds <= 0:
+            raise ValueError(f"stop_check_seconds must be > 0; got {stop_check_seconds!r}")
         self.engine = engine
+        self.stop_check_seconds = stop_check_seconds
         self._queue: queue.Queue[int] = queue.Queue()
         self._lock = threading.Lock()
         self._workers = [_Worker(target) for _ in range(workers)]
@@ -148,6 +156,12 @@ class RoundRunner:
 
     # --- supervisor thread ----------------------------------------------------------------------
 
+    def _stopped_elsewhere(self, worker: _Worker, round_id: int) -> None:
+        """The round left ``running`` outside this runner (another process stopped it)."""
+        with self._lock:
+            if worker.round_id == round_id:
+                worker.kill()
+
     def _supervise(self, worker: _Worker) -> None:
         while True:
             round_id = self._queue.get()
@@ -179,10 +193,17 @@ class RoundRunner:
         try:
             connection.send(job)
             while True:
+                if not connection.poll(self.stop_check_seconds):
+                    if not round_store.is_running(self.engine, round_id):
+                        self._stopped_elsewhere(worker, round_id)
+                        return
+                    continue
                 message: tuple[str, Any] = connection.recv()
                 kind, payload = message
                 if kind == "stage":
-                    round_store.record_stage(self.engine, round_id, payload)
+                    if not round_store.record_stage(self.engine, round_id, payload):
+                        self._stopped_elsewhere(worker, round_id)
+                        return
                 elif kind == "done":
                     round_store.store_result(self.engine, round_id, payload)
                     return

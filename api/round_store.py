@@ -26,6 +26,7 @@ from matching._canonical import digest
 from matching.round import STAGES
 
 __all__ = [
+    "is_running",
     "load_records",
     "mark_failed",
     "mark_running",
@@ -133,13 +134,23 @@ def mark_failed(engine: Engine, round_id: int, error: str) -> bool:
     return done
 
 
-def record_stage(engine: Engine, round_id: int, stage: str) -> None:
+def record_stage(engine: Engine, round_id: int, stage: str) -> bool:
+    """Record a finished stage of a running round; False when it is no longer running
+    (stopped, possibly by another server process)."""
     progress = (STAGES.index(stage) + 1) / len(STAGES) if stage in STAGES else 0.0
     with open_session(engine, mode="write") as session:
-        _transition(
+        running = _transition(
             session, round_id, source=("running",), stage=stage[:32], progress=min(progress, 0.99)
         )
         session.commit()
+    return running
+
+
+def is_running(engine: Engine, round_id: int) -> bool:
+    """Whether the round is still ``running`` (not stopped by another server process)."""
+    with open_session(engine, mode="read") as session:
+        statement = select(Round.status).where(col(Round.id) == round_id)
+        return session.exec(statement).first() == "running"
 
 
 def load_records(

@@ -221,3 +221,31 @@ def test_running_and_queued_rounds_can_be_stopped(
         )  # stopping again changes nothing
     finally:
         runner.close()
+
+
+def test_a_round_stopped_by_another_server_process_halts_its_worker(
+    client: TestClient, world: World, programme: dict[str, Any]
+) -> None:
+    """``serve --workers N``: the stop request may reach a process that is not running the
+    round; the one running it notices and terminates its worker."""
+    app: Any = client.app
+    app.state.round_runner.close()
+    runner = app.state.round_runner = RoundRunner(
+        app.state.engine, target=slow_serve, stop_check_seconds=0.05
+    )
+    elsewhere = RoundRunner(app.state.engine, target=slow_serve)  # another process's runner
+    try:
+        created = client.post(URL, json={}, headers=auth(world.staff)).json()
+        _wait(client, created["id"], world.staff, {"running"}, stage="validate")
+        process = runner._workers[0].process
+        assert process is not None and process.is_alive()
+        assert elsewhere.stop(created["id"])  # only marks it: no worker of its own runs it
+        process.join(timeout=10)
+        assert not process.is_alive()
+        body = client.get(f"{URL}/{created['id']}", headers=auth(world.staff)).json()
+        assert (body["status"], body["result"]) == ("stopped", None)
+        with open_session(app.state.engine, mode="read") as session:
+            assert session.exec(select(RoundAssignment)).all() == []
+    finally:
+        elsewhere.close()
+        runner.close()
