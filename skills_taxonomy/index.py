@@ -35,6 +35,8 @@ __all__ = ["ConceptIndex", "IndexState", "IndexWeights", "LabelRows", "head_toke
 
 FloatMatrix = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+#: A CSR matrix as its three arrays (``data``, ``indices``, ``indptr``).
+CsrParts = tuple[FloatMatrix, IntArray, IntArray]
 
 #: Minimum ``rapidfuzz.fuzz.ratio`` for a typo to be corrected to a label term.
 _CORRECTION_CUTOFF = 80.0
@@ -175,7 +177,20 @@ class SparseTfidf:
         return model
 
     def transform(self, docs: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        return self._weigh(self._counts(docs, grow=False))
+        return self._matrix(self.transform_parts(docs))
+
+    def transform_parts(self, docs: Sequence[Sequence[str]]) -> CsrParts:
+        """``transform``'s rows as plain CSR arrays (no scipy object: for a few queries its
+        construction and checks cost more than the arithmetic)."""
+        parts = self._count_parts(docs, grow=False)
+        self._weigh_parts(parts)
+        return parts
+
+    def _matrix(self, parts: CsrParts) -> sp.csr_matrix:
+        data, indices, indptr = parts
+        return sp.csr_matrix(
+            (data, indices, indptr), shape=(len(indptr) - 1, len(self.vocabulary_))
+        )
 
     def _unit_ids(self, unit: str, grow: bool) -> IntArray:
         ids = self._ids.get(unit)
@@ -192,6 +207,11 @@ class SparseTfidf:
         return ids
 
     def _counts(self, docs: Sequence[Sequence[str]], *, grow: bool) -> sp.csr_matrix:
+        return self._matrix(self._count_parts(docs, grow=grow))
+
+    def _count_parts(self, docs: Sequence[Sequence[str]], *, grow: bool) -> CsrParts:
+        """Feature counts of ``docs`` as canonical CSR arrays (float32 counts; indices sorted
+        within each row, each once: what a csr ``sum_duplicates`` leaves)."""
         parts: list[IntArray] = []
         lengths = np.zeros(len(docs), dtype=np.int64)
         for i, doc in enumerate(docs):
@@ -200,34 +220,36 @@ class SparseTfidf:
                 parts.append(ids)
                 lengths[i] += len(ids)
         cols = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        data = np.ones(len(cols), dtype=np.float32)
-        # Rows are already in order: CSR straight away (a COO detour costs more than the work
-        # on a few queries). Duplicates are summed after sorting, as the COO conversion did.
-        counts = sp.csr_matrix(
-            (data, cols, indptr), shape=(len(docs), len(self.vocabulary_)), dtype=np.float32
+        width = max(len(self.vocabulary_), 1)
+        # One sort of (row, feature) keys orders each row and counts its repeats.
+        keys, counts = np.unique(
+            np.repeat(np.arange(len(docs), dtype=np.int64), lengths) * width + cols,
+            return_counts=True,
         )
-        counts.sum_duplicates()
-        return counts
-
-    def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        return self._weigh_norms(counts)[0]
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // width, minlength=len(docs)), out=indptr[1:])
+        return counts.astype(np.float32), keys % width, indptr
 
     def _weigh_norms(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, FloatMatrix]:
         """Weighted rows (in place) and the l2 norm each row was divided by."""
-        counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        norms = self._weigh_parts((counts.data, counts.indices, counts.indptr))
+        return counts, norms
+
+    def _weigh_parts(self, parts: CsrParts) -> FloatMatrix:
+        """Weigh counts in place (sublinear tf × idf, l2 rows); the norm of each row."""
+        data, indices, indptr = parts
+        data[:] = (1.0 + np.log(data)) * self.idf_[indices]
         # Row sums of the squares, as ``counts.multiply(counts).sum(axis=1)`` computes them
         # (a float32 ``add.reduceat`` over non-empty rows) without two sparse temporaries.
-        squares = np.zeros(counts.shape[0], dtype=np.float32)
-        filled = np.flatnonzero(np.diff(counts.indptr))
+        squares = np.zeros(len(indptr) - 1, dtype=np.float32)
+        filled = np.flatnonzero(np.diff(indptr))
         if len(filled):
-            squares[filled] = np.add.reduceat(counts.data * counts.data, counts.indptr[filled])
+            squares[filled] = np.add.reduceat(data * data, indptr[filled])
         norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
         norms = norms.astype(np.float32)
-        counts.data /= np.repeat(norms, np.diff(counts.indptr))
-        return counts, norms
+        data /= np.repeat(norms, np.diff(indptr))
+        return norms
 
 
 class ConceptIndex:
@@ -459,7 +481,8 @@ class ConceptIndex:
         # Dense (query, concept) scores: document, then best label, then prior — the same
         # float32 additions in the same order as always.
         doc = self.doc.transform(terms) @ self.doc.matrix_
-        best = np.asarray((self.weights.document * doc).toarray(), dtype=np.float32)
+        best = np.asarray(doc.toarray(), dtype=np.float32)
+        best *= self.weights.document
         flat = np.repeat(np.arange(0, n * nc, nc, dtype=np.int64), np.diff(indptr))
         flat += self._label_concept64[cols]
         label_best = np.zeros(n * nc, dtype=np.float32)
@@ -510,8 +533,15 @@ class ConceptIndex:
         label (see ``pools``).
         """
         w = self.weights
-        query = sp.hstack(
-            [w.char * self.char.transform(terms), w.word * self.word.transform(word_docs)], "csr"
+        char = self.char.transform_parts(terms)
+        word = self.word.transform_parts(word_docs)
+        char[0][:] *= w.char
+        word[0][:] *= w.word
+        # The char features then the word features of each row, side by side (the stacked
+        # ``label_matrix`` has the char rows first), as ``sp.hstack`` would place them.
+        query = sp.csr_matrix(
+            _side_by_side(char, word, offset=len(self.char.vocabulary_)),
+            shape=(len(terms), self.label_matrix.shape[0]),
         )
         scores = sp.csr_matrix(query @ self.label_matrix, dtype=np.float32)
         data, cols, indptr = scores.data, scores.indices, scores.indptr
@@ -535,6 +565,22 @@ class ConceptIndex:
             int(self.starts[concept + 1]) if concept + 1 < len(self.starts) else len(self.label_key)
         )
         return start, stop
+
+
+def _side_by_side(left: CsrParts, right: CsrParts, *, offset: int) -> CsrParts:
+    """The rows of two CSR matrices with as many rows, ``right``'s columns moved by ``offset``:
+    each row holds ``left``'s entries, then ``right``'s."""
+    (l_data, l_cols, l_ptr), (r_data, r_cols, r_ptr) = left, right
+    indptr = l_ptr + r_ptr
+    # Where each entry goes: its row's start plus its place among the row's left, then right,
+    # entries.
+    l_at = np.arange(len(l_data)) + np.repeat(r_ptr[:-1], np.diff(l_ptr))
+    r_at = np.arange(len(r_data)) + np.repeat(l_ptr[1:], np.diff(r_ptr))
+    data = np.empty(len(l_data) + len(r_data), dtype=np.float32)
+    cols = np.empty(len(data), dtype=np.int64)
+    data[l_at], cols[l_at] = l_data, l_cols
+    data[r_at], cols[r_at] = r_data, r_cols + offset
+    return data, cols, indptr
 
 
 #: ``_top_concepts`` pre-selects through a sample of one concept in ``_SAMPLE_STEP`` when there
