@@ -1,10 +1,11 @@
 """The FastAPI application: ``create_app(settings)``.
 
 Resources are opened in ``lifespan`` and kept on ``app.state``: the database engine (schema
-migrated to head first), the server secret for pseudonyms, the cache of checked tokens, and
-the profile normaliser (``api.esco_normaliser``: the ESCO index, built once per process, with
-the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one), and
-the runner of matching rounds (``round_workers`` worker processes, started when a round
+migrated to head first), the server secret for pseudonyms, the cache of checked tokens, the
+profile normaliser (``api.esco_normaliser``: the ESCO index, built once per process, with
+the programme's synonyms applied; ``create_app(normalizer=...)`` passes a prebuilt one), the
+batcher that normalises concurrent requests' profiles together (``api.normalisation_batch``),
+and the runner of matching rounds (``round_workers`` worker processes, started when a round
 first needs one; rounds left queued by an earlier process are resumed).
 
 What start-up loaded lives as long as the app, so it is then kept out of the garbage
@@ -27,6 +28,7 @@ from api.curation import SynonymWatch, load_normaliser
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.migrations import upgrade
+from api.normalisation_batch import NormalisationBatcher
 from api.pseudonyms import load_server_secret
 from api.round_runner import RoundRunner
 from api.routes import api_router
@@ -63,6 +65,7 @@ def create_app(
             app.state.pseudonym_secret = load_server_secret(config)
             app.state.token_cache = TokenCache(ttl_seconds=config.token_cache_seconds)
             app.state.normaliser = await run_in_threadpool(load_normaliser, engine, normalizer)
+            app.state.normalisation_batcher = NormalisationBatcher()
             app.state.synonym_watch = SynonymWatch(engine, interval=config.synonym_refresh_seconds)
             app.state.round_runner = runner = RoundRunner(engine, workers=config.round_workers)
             runner.resume()  # rounds an earlier process left queued or was running

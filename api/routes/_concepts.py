@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from fastapi import Request
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, Connection, Insert, Table, insert
 from sqlmodel import Session, SQLModel, col, delete, select
@@ -23,6 +24,7 @@ from api.models.candidates import (
 from api.models.concepts import NormalisedConceptPublic
 from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept, OpeningCreate
 from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
+from api.normalisation_batch import NormalisationBatcher
 from api.pagination import Page, paginate
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "create_profile",
     "insert_profile",
     "normalise",
+    "normalise_in_batch",
     "profile_page",
     "public_profile",
     "public_profiles",
@@ -78,6 +81,29 @@ def normalise(
     if normaliser is None:
         return None
     [items] = normaliser.normalise_profiles(kind=kind, profiles=[texts])
+    return _of_fields(items, texts)
+
+
+async def normalise_in_batch(
+    request: Request,
+    normaliser: ProfileNormaliser | None,
+    *,
+    kind: ProfileKind,
+    texts: Mapping[str, str],
+) -> Sequence[NormalisedItem] | None:
+    """``normalise``, on the event loop: the profile joins the next batch of the app's
+    ``NormalisationBatcher`` (``api.normalisation_batch``), normalised in a thread."""
+    if normaliser is None:
+        return None
+    batcher: NormalisationBatcher = request.app.state.normalisation_batcher
+    items = await batcher.normalise(normaliser, kind=kind, texts=texts)
+    return _of_fields(items, texts)
+
+
+def _of_fields(
+    items: Sequence[NormalisedItem], texts: Mapping[str, str]
+) -> Sequence[NormalisedItem]:
+    """``items``, each of a field of ``texts`` (else the normaliser is broken: ValueError)."""
     unknown = {item.field for item in items} - texts.keys()
     if unknown:
         raise ValueError(f"the normaliser returned items of unknown fields {sorted(unknown)}")
@@ -233,12 +259,11 @@ def create_profile(
     owner_id: int,
     kind: ProfileKind,
     model: type[PublicModel],
-    normaliser: ProfileNormaliser | None,
+    items: Sequence[NormalisedItem] | None,
 ) -> PublicModel:
-    """Normalise the text of ``body`` (a validated create model; before writing:
-    ``normalise``), insert it as a new profile of ``owner_id`` with its concept rows
-    (``insert_profile``), commit; the profile as a ``model`` answer."""
-    items = normalise(normaliser, kind=kind, texts=texts_of(body, kind=kind))
+    """Insert ``body`` (a validated create model) as a new profile of ``owner_id`` with the
+    concept rows of ``items`` (what its text normalised to, before this hop:
+    ``normalise_in_batch``; None: no normaliser), commit; the profile as a ``model`` answer."""
     public = model.model_validate(
         insert_profile(session, body, kind=kind, owner_id=owner_id, items=items)
     )

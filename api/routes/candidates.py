@@ -34,7 +34,14 @@ from api.models.candidates import (
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_blocking, run_in_session
-from api.routes._concepts import create_profile, profile_page, read_profile, update_profile
+from api.routes._concepts import (
+    create_profile,
+    normalise_in_batch,
+    profile_page,
+    read_profile,
+    texts_of,
+    update_profile,
+)
 
 __all__ = ["router"]
 
@@ -48,6 +55,8 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 async def create_candidate(
     body: CandidateCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
+    texts = texts_of(body, kind="candidate")
+    items = await normalise_in_batch(request, normaliser, kind="candidate", texts=texts)
     return await run_in_session(
         request,
         create_profile,
@@ -55,7 +64,7 @@ async def create_candidate(
         owner_id=principal.organisation_id,
         kind="candidate",
         model=CandidatePublic,
-        normaliser=normaliser,
+        items=items,
     )
 
 

@@ -31,7 +31,14 @@ from api.models.openings import (
 )
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_in_session
-from api.routes._concepts import create_profile, profile_page, read_profile, update_profile
+from api.routes._concepts import (
+    create_profile,
+    normalise_in_batch,
+    profile_page,
+    read_profile,
+    texts_of,
+    update_profile,
+)
 
 __all__ = ["router"]
 
@@ -45,6 +52,8 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 async def create_opening(
     body: OpeningCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
+    texts = texts_of(body, kind="opening")
+    items = await normalise_in_batch(request, normaliser, kind="opening", texts=texts)
     return await run_in_session(
         request,
         create_profile,
@@ -52,7 +61,7 @@ async def create_opening(
         owner_id=principal.organisation_id,
         kind="opening",
         model=OpeningPublic,
-        normaliser=normaliser,
+        items=items,
     )
 
 
