@@ -38,6 +38,7 @@ __all__ = [
     "is_sqlite",
     "new_session",
     "open_session",
+    "reader_beside",
     "session_mode",
 ]
 
@@ -191,6 +192,13 @@ def session_mode(session: Session) -> SessionMode:
     """Whether ``session`` came from ``new_session(..., mode="write")`` or a read one."""
     options = session.get_bind().get_execution_options()
     return "write" if options.get(_WRITE_OPTION, False) else "read"
+
+
+def reader_beside(session: Session) -> Session:
+    """A read session on ``session``'s database (its own connection and transaction, no write
+    lock): to read before ``session``'s write transaction begins. The caller closes it."""
+    reading = session.get_bind().execution_options(**{_WRITE_OPTION: False})
+    return Session(reading, expire_on_commit=False)
 
 
 def new_session(engine: Engine, *, mode: SessionMode) -> Session:

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, Connection, Insert, Table, insert
 from sqlmodel import Session, SQLModel, col, delete, select
 
+from api.db import reader_beside
 from api.gdpr.ids import candidate_insert
 from api.models._types import utc_now
 from api.models.candidates import (
@@ -216,15 +217,22 @@ def apply_changes(
     *,
     kind: ProfileKind,
     normaliser: ProfileNormaliser | None,
+    normalised: tuple[Mapping[str, str], Sequence[NormalisedItem] | None] | None = None,
 ) -> None:
-    """Set the fields ``changes`` sets; normalise again when a text field changed."""
+    """Set the fields ``changes`` sets; normalise again when a text field changed —
+    unless ``normalised`` holds the items of exactly the profile's new texts (``(texts,
+    items)``, computed before the write began: ``update_profile``)."""
     values = changes.model_dump(exclude_unset=True)
     profile.sqlmodel_update(values)
     profile.updated_at = utc_now()
     session.add(profile)
     if values.keys() & set(_TEXT_FIELDS[kind]):
         assert profile.id is not None
-        items = normalise(normaliser, kind=kind, texts=texts_of(profile, kind=kind))
+        texts = texts_of(profile, kind=kind)
+        if normalised is not None and normalised[0] == texts:
+            items = normalised[1]
+        else:  # no text normalised ahead, or another request changed it since
+            items = normalise(normaliser, kind=kind, texts=texts)
         replace_concepts(session, kind=kind, owner_id=profile.id, items=items)
 
 
@@ -293,9 +301,22 @@ def update_profile(
     normaliser: ProfileNormaliser | None,
 ) -> PublicModel:
     """``apply_changes`` to the profile ``load`` finds (or 404s), then commit; the changed
-    profile as a ``model`` answer."""
+    profile as a ``model`` answer.
+
+    When ``changes`` sets a text field, the new texts are normalised before the write
+    transaction begins (the profile read through a session of its own), so that SQLite's
+    writer lock is not held while they are."""
+    normalised = None
+    values = changes.model_dump(exclude_unset=True)
+    if normaliser is not None and values.keys() & set(_TEXT_FIELDS[kind]):
+        with reader_beside(session) as reader:
+            texts = texts_of(load(reader), kind=kind)
+        texts |= {field: values[field] for field in texts.keys() & values.keys()}
+        normalised = (texts, normalise(normaliser, kind=kind, texts=texts))
     profile = load(session)
-    apply_changes(session, profile, changes, kind=kind, normaliser=normaliser)
+    apply_changes(
+        session, profile, changes, kind=kind, normaliser=normaliser, normalised=normalised
+    )
     [public] = public_profiles(session, [profile], kind=kind, model=model)
     session.commit()
     return public

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlmodel import select
 
+from api.app import create_app
+from api.auth import create_user
 from api.db import open_session
-from api.models.candidates import CandidateConcept
+from api.models.candidates import Candidate, CandidateConcept, CandidateUpdate
 from api.normalisation import NormalisedItem, ProfileKind
+from api.routes._concepts import apply_changes
+from api.settings import Settings
+from skills_taxonomy.normalizer import Normalizer
 from tests.api.factories import World, auth, candidate_body
 
 URL = "/api/v1/candidates"
@@ -200,3 +208,86 @@ def test_a_missing_or_foreign_candidate_is_a_404_before_an_invalid_body(
     for candidate_id, status in ((own, 200), (foreign, 404), (999_999, 404)):
         answer = client.patch(f"{URL}/{candidate_id}", json=valid, headers=auth(world.agency_a))
         assert answer.status_code == status
+
+
+class LockProbe(KeywordNormaliser):
+    """``KeywordNormaliser`` that records, at each call, whether another connection could have
+    begun a write on the SQLite file then (False: someone held the write lock)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.writable: list[bool] = []
+
+    def normalise_profiles(
+        self, *, kind: ProfileKind, profiles: Sequence[Mapping[str, str]]
+    ) -> Sequence[Sequence[NormalisedItem]]:
+        probe = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            self.writable.append(True)
+        except sqlite3.OperationalError:
+            self.writable.append(False)
+        finally:
+            probe.close()
+        return super().normalise_profiles(kind=kind, profiles=profiles)
+
+
+def test_text_is_normalised_while_no_write_lock_is_held(
+    tmp_path: Path, normalizer: Normalizer
+) -> None:
+    """On SQLite one writer at a time holds the database: a POST's or a PATCH's text is
+    normalised before its write transaction begins, not inside it."""
+    path = tmp_path / "lock.db"
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        secret_key=SecretStr("test-server-secret"),
+        secret_file=tmp_path / "unused.secret",
+    )
+    app = create_app(settings, normalizer=normalizer)
+    with TestClient(app) as client:
+        with open_session(app.state.engine, mode="write") as session:
+            _user, token = create_user(session, organisation="Agency", kind="agency")
+        probe = app.state.normaliser = LockProbe(str(path))
+        body = candidate_body(skills="soudure TIG", job_titles="", diplomas="", languages="")
+        created = client.post(URL, json=body, headers=auth(token))
+        assert created.status_code == 201
+        url = f"{URL}/{created.json()['id']}"
+        changed = client.patch(url, json={"job_titles": "soudeur"}, headers=auth(token))
+        assert changed.status_code == 200
+        assert [c["concept_uri"] for c in changed.json()["concepts"]] == [
+            "esco:skill/tig",
+            "esco:occupation/welder",
+        ]
+        unchanged = client.patch(url, json={"experience_years": 3}, headers=auth(token))
+        assert unchanged.status_code == 200
+    assert probe.writable == [True, True]  # the POST, the text PATCH (not the other PATCH)
+
+
+def test_text_changed_since_it_was_normalised_is_normalised_again(
+    client: TestClient, world: World
+) -> None:
+    app: Any = client.app
+    app.state.normaliser = KeywordNormaliser()
+    body = candidate_body(skills="soudure TIG", job_titles="", diplomas="", languages="")
+    created = client.post(URL, json=body, headers=auth(world.agency_a)).json()
+    stale_texts = {"skills": "peinture", "job_titles": "soudeur", "diplomas": "", "languages": ""}
+    stale = KeywordNormaliser().normalise_profiles(kind="candidate", profiles=[stale_texts])[0]
+    with open_session(app.state.engine, mode="write") as session:
+        candidate = session.get(Candidate, created["id"])
+        assert candidate is not None
+        # Normalised ahead from texts that another request has changed since ("peinture").
+        apply_changes(
+            session,
+            candidate,
+            CandidateUpdate(job_titles="soudeur"),
+            kind="candidate",
+            normaliser=KeywordNormaliser(),
+            normalised=(stale_texts, stale),
+        )
+        session.commit()
+    read = client.get(f"{URL}/{created['id']}", headers=auth(world.agency_a)).json()
+    assert [(c["source_text"], c["concept_uri"]) for c in read["concepts"]] == [
+        ("soudure TIG", "esco:skill/tig"),
+        ("soudeur", "esco:occupation/welder"),
+    ]
