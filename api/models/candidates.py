@@ -41,7 +41,8 @@ class CandidateBase(ApiModel):
     #: The agency's own reference for the candidate, unique within the agency.
     external_ref: str | None = Field(default=None, min_length=1, max_length=64)
     full_name: str = Field(min_length=1, max_length=200)
-    birth_date: PastDate | None = None
+    #: Indexed: duplicate detection looks candidates up by birth date (``api.duplicates``).
+    birth_date: PastDate | None = Field(default=None, index=True)
     email: Email | None = Field(default=None, sa_type=String(254))
     phone: Phone | None = Field(default=None, sa_type=String(32))
     gender: Gender | None = Field(default=None, sa_type=String(16))

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Connection, Insert, Table, insert
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from api.db import reader_beside
+from api.duplicates import flag_duplicates
 from api.gdpr.ids import candidate_insert
 from api.models._types import utc_now
 from api.models.candidates import (
@@ -271,10 +272,13 @@ def create_profile(
 ) -> PublicModel:
     """Insert ``body`` (a validated create model) as a new profile of ``owner_id`` with the
     concept rows of ``items`` (what its text normalised to, before this hop:
-    ``normalise_in_batch``; None: no normaliser), commit; the profile as a ``model`` answer."""
-    public = model.model_validate(
-        insert_profile(session, body, kind=kind, owner_id=owner_id, items=items)
-    )
+    ``normalise_in_batch``; None: no normaliser), flag a candidate that another agency's
+    looks like (``api.duplicates``), commit; the profile as a ``model`` answer."""
+    created = insert_profile(session, body, kind=kind, owner_id=owner_id, items=items)
+    if isinstance(body, CandidateCreate):  # another agency's candidate may be the same person
+        people = [(body.full_name, body.birth_date)]
+        flag_duplicates(session, people, [created["id"]], agency_id=owner_id)
+    public = model.model_validate(created)
     session.commit()  # after building the answer: one transaction
     return public
 

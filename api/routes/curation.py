@@ -1,5 +1,5 @@
 """``/curation``: programme staff work through the texts the normaliser could not resolve, and
-review the possible duplicates imports flagged.
+review the possible duplicates flagged when candidates were created or imported.
 
 * ``GET /curation?status=open`` — queued skill/occupation texts, with the normaliser's best
   guesses and how many candidates and openings hold each one unresolved;
@@ -8,8 +8,8 @@ review the possible duplicates imports flagged.
   later normalisation, and the unresolved rows holding the text are re-resolved (the answer's
   ``updated_rows`` says how many);
 * ``POST /curation/{item_id}/dismiss`` — off the queue, rows left unresolved;
-* ``GET /curation/duplicates`` — candidates an import flagged as possibly the same person as
-  another agency's (flagged, never merged).
+* ``GET /curation/duplicates`` — new candidates flagged as possibly the same person as another
+  agency's (``api.duplicates``: flagged, never merged).
 """
 
 from __future__ import annotations

@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -71,13 +70,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import CANDIDATE_WRITERS, OPENING_WRITERS, SessionDep, SettingsDep
+from api.duplicates import flag_duplicates
 from api.errors import ERROR_RESPONSES, FieldProblem, InvalidInputError, PayloadTooLargeError
 from api.esco_normaliser import EscoProfileNormaliser
 from api.gdpr.ids import erased_id_floor
-from api.imports import ImportFormat, ParseError, name_key, parse_rows, validate_rows
+from api.imports import ImportFormat, ParseError, parse_rows, validate_rows
 from api.models._types import utc_now
 from api.models.candidates import Candidate, CandidateConcept, CandidateCreate
-from api.models.imports import DuplicateFlag, ImportRecord
+from api.models.imports import ImportRecord
 from api.models.openings import Opening, OpeningConcept, OpeningCreate
 from api.normalisation import ProfileKind
 from api.routes._concepts import texts_of
@@ -289,31 +289,9 @@ def _bulk_insert(connection: Connection, core: Table, rows: list[dict[str, Any]]
 def _flag_duplicates(
     session: Session, valid: list[Any], ids: list[int], agency: int
 ) -> list[DuplicateRow]:
-    wanted: dict[tuple[str, Any], list[int]] = defaultdict(list)
-    for position, model in enumerate(valid):
-        if model.birth_date is not None:
-            wanted[name_key(model.full_name), model.birth_date].append(position)
-    dates = sorted({d for _, d in wanted})
-    flags: list[dict[str, Any]] = []
-    found: list[DuplicateRow] = []
-    now = utc_now()
-    for start in range(0, len(dates), 1_000):
-        others = session.execute(
-            select(col(Candidate.id), Candidate.full_name, col(Candidate.birth_date)).where(
-                col(Candidate.birth_date).in_(dates[start : start + 1_000]),
-                Candidate.agency_id != agency,
-            )
-        ).all()
-        for other_id, other_name, other_date in others:
-            for position in wanted.get((name_key(other_name), other_date), ()):
-                flags.append(
-                    {"candidate_id": ids[position], "duplicate_of_id": other_id, "created_at": now}
-                )
-                found.append(DuplicateRow(row=position + 1, candidate_id=ids[position]))
-    if flags:
-        session.connection().execute(insert(DuplicateFlag.__table__), flags)  # type: ignore[attr-defined]
-    unique = {(d.row, d.candidate_id): d for d in found}
-    return sorted(unique.values(), key=lambda d: d.row)
+    people = [(model.full_name, model.birth_date) for model in valid]
+    flagged = flag_duplicates(session, people, ids, agency_id=agency)
+    return [DuplicateRow(row=position + 1, candidate_id=ids[position]) for position in flagged]
 
 
 async def _run(

@@ -291,3 +291,29 @@ def test_text_changed_since_it_was_normalised_is_normalised_again(
         ("soudure TIG", "esco:skill/tig"),
         ("soudeur", "esco:occupation/welder"),
     ]
+
+
+def test_a_created_candidate_like_another_agencys_is_flagged_not_merged(
+    client: TestClient, world: World
+) -> None:
+    person = candidate_body(full_name="Amina Benali", birth_date="1996-04-12")
+    ours = [client.post(URL, json=person, headers=auth(world.agency_a)).json() for _ in range(2)]
+    # The same agency twice: not flagged (an agency answers for its own list). Another agency,
+    # the same person as written there: flagged against both; another birth date or none: not.
+    same = client.post(
+        URL,
+        json=candidate_body(full_name="  BENALI   Amïna ", birth_date="1996-04-12"),
+        headers=auth(world.agency_b),
+    )
+    assert same.status_code == 201
+    for body in (
+        candidate_body(full_name="Amina Benali", birth_date="1996-04-13"),
+        candidate_body(full_name="Amina Benali", birth_date=None),
+    ):
+        assert client.post(URL, json=body, headers=auth(world.agency_b)).status_code == 201
+    flags = client.get("/api/v1/curation/duplicates", headers=auth(world.staff)).json()["items"]
+    assert sorted((f["candidate_id"], f["duplicate_of_id"]) for f in flags) == [
+        (same.json()["id"], ours[0]["id"]),
+        (same.json()["id"], ours[1]["id"]),
+    ]
+    assert client.get(URL, headers=auth(world.staff)).json()["total"] == 5  # nothing merged

@@ -1,0 +1,65 @@
+"""Possible duplicates across agencies: the same person submitted by two agencies is flagged
+for programme staff, never merged.
+
+A new candidate whose normalised name (``api.imports.name_key``: case, accents, punctuation
+and word order ignored) and birth date equal another agency's candidate's gets a
+``DuplicateFlag`` (listed at ``GET /curation/duplicates``). Both the bulk import and the
+single create flag through ``flag_duplicates``; a candidate without a birth date is not
+compared (a name alone says too little).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from api.imports import name_key
+from api.models._types import utc_now
+from api.models.candidates import Candidate
+from api.models.imports import DuplicateFlag
+
+__all__ = ["flag_duplicates"]
+
+#: Birth dates looked up per query.
+_DATES_PER_QUERY = 1_000
+
+
+def flag_duplicates(
+    session: Session,
+    people: Sequence[tuple[str, date | None]],
+    ids: Sequence[int],
+    *,
+    agency_id: int,
+) -> list[int]:
+    """Flag each new candidate ``ids[i]`` (``people[i]``: full name, birth date), created by
+    ``agency_id``, that looks like another agency's candidate; the positions flagged, in
+    order. Adds the flags to ``session``'s transaction."""
+    wanted: dict[tuple[str, date], list[int]] = defaultdict(list)
+    for position, (full_name, birth_date) in enumerate(people):
+        if birth_date is not None:
+            wanted[name_key(full_name), birth_date].append(position)
+    dates = sorted({d for _, d in wanted})
+    flags: list[dict[str, Any]] = []
+    flagged: set[int] = set()
+    now = utc_now()
+    for start in range(0, len(dates), _DATES_PER_QUERY):
+        others = session.execute(
+            select(col(Candidate.id), Candidate.full_name, col(Candidate.birth_date)).where(
+                col(Candidate.birth_date).in_(dates[start : start + _DATES_PER_QUERY]),
+                col(Candidate.agency_id) != agency_id,
+            )
+        ).all()
+        for other_id, other_name, other_date in others:
+            for position in wanted.get((name_key(other_name), other_date), ()):
+                flags.append(
+                    {"candidate_id": ids[position], "duplicate_of_id": other_id, "created_at": now}
+                )
+                flagged.add(position)
+    if flags:
+        session.connection().execute(insert(DuplicateFlag.__table__), flags)  # type: ignore[attr-defined]
+    return sorted(flagged)
