@@ -309,7 +309,8 @@ def update_profile(
 
     When ``changes`` sets a text field, the new texts are normalised before the write
     transaction begins (the profile read through a session of its own), so that SQLite's
-    writer lock is not held while they are."""
+    writer lock is not held while they are. A candidate whose name or birth date changed is
+    compared with the other agencies' again (``api.duplicates``)."""
     normalised = None
     values = changes.model_dump(exclude_unset=True)
     if normaliser is not None and values.keys() & set(_TEXT_FIELDS[kind]):
@@ -321,6 +322,10 @@ def update_profile(
     apply_changes(
         session, profile, changes, kind=kind, normaliser=normaliser, normalised=normalised
     )
+    if isinstance(profile, Candidate) and values.keys() & {"full_name", "birth_date"}:
+        assert profile.id is not None
+        people = [(profile.full_name, profile.birth_date)]
+        flag_duplicates(session, people, [profile.id], agency_id=profile.agency_id, changed=True)
     [public] = public_profiles(session, [profile], kind=kind, model=model)
     session.commit()
     return public

@@ -317,3 +317,30 @@ def test_a_created_candidate_like_another_agencys_is_flagged_not_merged(
         (same.json()["id"], ours[1]["id"]),
     ]
     assert client.get(URL, headers=auth(world.staff)).json()["total"] == 5  # nothing merged
+
+
+def test_a_changed_name_or_birth_date_is_compared_again_and_a_pair_flagged_once(
+    client: TestClient, world: World
+) -> None:
+    def flags() -> list[tuple[int, int]]:
+        found = client.get("/api/v1/curation/duplicates", headers=auth(world.staff)).json()
+        return [(f["candidate_id"], f["duplicate_of_id"]) for f in found["items"]]
+
+    body = candidate_body(full_name="Karim Haddad", birth_date="1990-01-01")
+    ours = client.post(URL, json=body, headers=auth(world.agency_a)).json()["id"]
+    other = candidate_body(full_name="Karim Haddad", birth_date="1991-01-01")
+    theirs = client.post(URL, json=other, headers=auth(world.agency_b)).json()["id"]
+    assert flags() == []
+    for changes, token in (
+        ({"birth_date": "1990-01-01"}, world.agency_b),  # now the same person: flagged
+        ({"full_name": "HADDAD  Karim"}, world.agency_b),  # still: already flagged
+        ({"experience_years": 9}, world.agency_a),  # neither name nor birth date
+        ({"full_name": "Karim Haddad "}, world.agency_a),  # flagged the other way round
+    ):
+        changed = client.patch(
+            f"{URL}/{theirs if token == world.agency_b else ours}",
+            json=changes,
+            headers=auth(token),
+        )
+        assert changed.status_code == 200
+    assert flags() == [(theirs, ours)]
