@@ -12,7 +12,8 @@ batch to fill.
 Each text's answer does not depend on the texts beside it (``skills_taxonomy.normalizer``),
 so a profile gets the same items in a batch as alone. Requests holding different normalisers
 (synonyms were confirmed in between: ``api.curation``) are normalised in separate calls, each
-with its own.
+with its own. When a call fails, its profiles are normalised again one by one, so that a text
+that breaks the normaliser fails its own request only.
 """
 
 from __future__ import annotations
@@ -79,24 +80,40 @@ class NormalisationBatcher:
             self._draining = None
 
     async def _normalise(self, group: Sequence[_Waiting]) -> None:
-        first = group[0]
         try:
-            found = await anyio.to_thread.run_sync(
-                lambda: first.normaliser.normalise_profiles(
-                    kind=first.kind, profiles=[w.texts for w in group]
-                ),
-                limiter=self._limiter,
-            )
-        except Exception as error:  # each request raises it, as it would alone
+            found = await self._call(group)
+        except Exception as error:
+            if len(group) == 1:  # the request raises it, as it would alone
+                _answer(group[0], error)
+                return
+            # One profile's text may break the normaliser: each alone, so that only its
+            # request fails.
             for waiting in group:
-                if not waiting.answer.done():
-                    waiting.answer.set_exception(error)
+                await self._normalise([waiting])
             return
+        for waiting, items in zip(group, found, strict=True):
+            _answer(waiting, items)
+
+    async def _call(self, group: Sequence[_Waiting]) -> Sequence[Sequence[NormalisedItem]]:
+        first = group[0]
+        found = await anyio.to_thread.run_sync(
+            lambda: first.normaliser.normalise_profiles(
+                kind=first.kind, profiles=[w.texts for w in group]
+            ),
+            limiter=self._limiter,
+        )
         self.calls += 1
         self.profiles += len(group)
-        for waiting, items in zip(group, found, strict=True):
-            if not waiting.answer.done():  # its request may have been cancelled
-                waiting.answer.set_result(items)
+        return found
+
+
+def _answer(waiting: _Waiting, outcome: Sequence[NormalisedItem] | Exception) -> None:
+    if waiting.answer.done():  # its request was cancelled
+        return
+    if isinstance(outcome, Exception):
+        waiting.answer.set_exception(outcome)
+    else:
+        waiting.answer.set_result(outcome)
 
 
 def _groups(batch: Sequence[_Waiting]) -> list[list[_Waiting]]:

@@ -86,7 +86,7 @@ def test_a_batch_holds_at_most_max_profiles() -> None:
     assert [items[0].source_text for items in answers] == [f"t{i}" for i in range(6)]
 
 
-def test_a_failing_call_fails_its_requests_only_and_the_batcher_goes_on() -> None:
+def test_a_profile_that_breaks_the_normaliser_fails_its_own_request_only() -> None:
     normaliser = Recording(fail_on="bad")
     batcher = NormalisationBatcher()
 
@@ -97,7 +97,15 @@ def test_a_failing_call_fails_its_requests_only_and_the_batcher_goes_on() -> Non
 
     answers, later = _run(main)
     assert answers[0][0].source_text == "first"
-    assert all(isinstance(a, RuntimeError) for a in answers[1:])  # the batch they shared
+    assert isinstance(answers[1], RuntimeError)
+    assert answers[2][0].source_text == "other"  # its batch failed; alone, it went through
+    assert [[p["skills"] for p in call] for call in normaliser.calls] == [
+        ["first"],
+        ["bad", "other"],
+        ["bad"],
+        ["other"],
+        ["later"],
+    ]
     assert [item.source_text for item in later] == ["later"]
 
 
