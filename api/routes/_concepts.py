@@ -1,7 +1,8 @@
 """Profiles (candidates and openings) with their concept rows: normalise text, store the rows,
 apply changes, read them back — the steps the two resources share, and the routes' blocking
 work made of them (``create_profile``, ``read_profile``, ``update_profile``, ``profile_page``:
-each runs in the route's one thread hop, ``api.routes._blocking``)."""
+each runs in the route's one thread hop, ``api.routes._blocking``; ``create_new_profile``
+normalises on the event loop first, in a batch with concurrent requests)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,15 @@ from api.models.openings import OPENING_TEXT_FIELDS, Opening, OpeningConcept, Op
 from api.normalisation import NormalisedItem, ProfileKind, ProfileNormaliser
 from api.normalisation_batch import NormalisationBatcher
 from api.pagination import Page, paginate
+from api.routes._blocking import run_in_session
 
 __all__ = [
     "apply_changes",
     "concepts_of",
+    "create_new_profile",
     "create_profile",
     "insert_profile",
     "normalise",
-    "normalise_in_batch",
     "profile_page",
     "public_profile",
     "public_profiles",
@@ -86,20 +88,26 @@ def normalise(
     return _of_fields(items, texts)
 
 
-async def normalise_in_batch(
+async def create_new_profile(
     request: Request,
-    normaliser: ProfileNormaliser | None,
+    body: ProfileCreate,
     *,
+    owner_id: int,
     kind: ProfileKind,
-    texts: Mapping[str, str],
-) -> Sequence[NormalisedItem] | None:
-    """``normalise``, on the event loop: the profile joins the next batch of the app's
-    ``NormalisationBatcher`` (``api.normalisation_batch``), normalised in a thread."""
-    if normaliser is None:
-        return None
-    batcher: NormalisationBatcher = request.app.state.normalisation_batcher
-    items = await batcher.normalise(normaliser, kind=kind, texts=texts)
-    return _of_fields(items, texts)
+    model: type[PublicModel],
+    normaliser: ProfileNormaliser | None,
+) -> PublicModel:
+    """A create route's work: ``body``'s text normalised on the event loop, in the next batch
+    of the app's ``NormalisationBatcher`` (``api.normalisation_batch``), then
+    ``create_profile`` in the route's one thread hop."""
+    items = None
+    if normaliser is not None:
+        texts = texts_of(body, kind=kind)
+        batcher: NormalisationBatcher = request.app.state.normalisation_batcher
+        items = _of_fields(await batcher.normalise(normaliser, kind=kind, texts=texts), texts)
+    return await run_in_session(
+        request, create_profile, body, owner_id=owner_id, kind=kind, model=model, items=items
+    )
 
 
 def _of_fields(
@@ -272,7 +280,7 @@ def create_profile(
 ) -> PublicModel:
     """Insert ``body`` (a validated create model) as a new profile of ``owner_id`` with the
     concept rows of ``items`` (what its text normalised to, before this hop:
-    ``normalise_in_batch``; None: no normaliser), flag a candidate that another agency's
+    ``create_new_profile``; None: no normaliser), flag a candidate that another agency's
     looks like (``api.duplicates``), commit; the profile as a ``model`` answer."""
     created = insert_profile(session, body, kind=kind, owner_id=owner_id, items=items)
     if isinstance(body, CandidateCreate):  # another agency's candidate may be the same person

@@ -35,11 +35,9 @@ from api.models.candidates import (
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_blocking, run_in_session
 from api.routes._concepts import (
-    create_profile,
-    normalise_in_batch,
+    create_new_profile,
     profile_page,
     read_profile,
-    texts_of,
     update_profile,
 )
 
@@ -55,16 +53,13 @@ Writers = Annotated[Principal, Depends(CANDIDATE_WRITERS)]
 async def create_candidate(
     body: CandidateCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> CandidatePublic:
-    texts = texts_of(body, kind="candidate")
-    items = await normalise_in_batch(request, normaliser, kind="candidate", texts=texts)
-    return await run_in_session(
+    return await create_new_profile(
         request,
-        create_profile,
         body,
         owner_id=principal.organisation_id,
         kind="candidate",
         model=CandidatePublic,
-        items=items,
+        normaliser=normaliser,
     )
 
 

@@ -32,11 +32,9 @@ from api.models.openings import (
 from api.pagination import DEFAULT_PAGE_SIZE, After, Limit, Page
 from api.routes._blocking import run_in_session
 from api.routes._concepts import (
-    create_profile,
-    normalise_in_batch,
+    create_new_profile,
     profile_page,
     read_profile,
-    texts_of,
     update_profile,
 )
 
@@ -52,16 +50,13 @@ Writers = Annotated[Principal, Depends(OPENING_WRITERS)]
 async def create_opening(
     body: OpeningCreate, principal: Writers, request: Request, normaliser: NormaliserDep
 ) -> OpeningPublic:
-    texts = texts_of(body, kind="opening")
-    items = await normalise_in_batch(request, normaliser, kind="opening", texts=texts)
-    return await run_in_session(
+    return await create_new_profile(
         request,
-        create_profile,
         body,
         owner_id=principal.organisation_id,
         kind="opening",
         model=OpeningPublic,
-        items=items,
+        normaliser=normaliser,
     )
 
 
