@@ -1,0 +1,103 @@
+"""Static semantic vectors for English text: what a sentence encoder would say, by lookup.
+
+Lexical scores cannot tell that "work in a team" is ESCO's "work in teams" once the words
+differ, nor that a "barista" serves coffee. ``SemanticModel`` maps a text to a unit vector:
+the mean of its word pieces' vectors (WordPiece, the tokenizer of ``all-MiniLM-L6-v2``), then
+normalised; texts meaning the same thing point the same way (cosine similarity).
+
+The piece vectors (``data/semantic_en.npz``, 29,525 × 384, int8 with a scale per piece) were
+distilled from the sentence encoder ``all-MiniLM-L6-v2`` (sentence-transformers, Apache-2.0)
+and fitted so that a label's mean vector agrees with the encoder's embedding of the whole label,
+over every English ESCO label (``semantic_build`` builds them; nothing is downloaded at run
+time). The encoder is English: other languages are left to the lexical scores (see
+``normalizer``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+# Our parallelism is per process (CLI --jobs, server workers); the tokenizer's own thread pool
+# would only warn and switch itself off in a forked child.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from tokenizers import Tokenizer
+
+from skills_taxonomy.errors import TaxonomyError
+
+__all__ = ["BUNDLED_SEMANTIC_PATH", "SemanticModel", "piece_ids", "quantise"]
+
+BUNDLED_SEMANTIC_PATH = Path(__file__).parent / "data" / "semantic_en.npz"
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+def quantise(vectors: FloatMatrix) -> tuple[npt.NDArray[np.int8], FloatMatrix]:
+    """int8 codes and a float32 scale per row: ``codes * scale`` ≈ ``vectors`` (max error
+    ``scale / 2``)."""
+    peak = np.abs(vectors).max(axis=1)
+    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    codes = np.rint(vectors / scales[:, None]).astype(np.int8)
+    return codes, scales
+
+
+def piece_ids(tokenizer: Tokenizer, texts: Sequence[str]) -> list[npt.NDArray[np.int64]]:
+    """The known word-piece ids of each text (special and unknown pieces left out)."""
+    unknown = tokenizer.token_to_id("[UNK]")
+    encoded = tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    return [np.asarray([i for i in e.ids if i != unknown], dtype=np.int64) for e in encoded]
+
+
+class SemanticModel:
+    """Unit vectors for texts (``encode``) and for groups of texts (``centroids``)."""
+
+    def __init__(self, vectors: FloatMatrix, tokenizer: Tokenizer) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.tokenizer = tokenizer
+        self.dim = int(self.vectors.shape[1])
+
+    @classmethod
+    def load(cls, path: str | Path = BUNDLED_SEMANTIC_PATH) -> SemanticModel:
+        try:
+            with np.load(io.BytesIO(Path(path).read_bytes())) as data:
+                codes, scales, tokenizer = data["codes"], data["scales"], data["tokenizer"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise TaxonomyError(f"cannot read the semantic vectors {path}: {exc}") from exc
+        vectors = codes.astype(np.float32) * scales[:, None]
+        return cls(vectors, Tokenizer.from_str(tokenizer.tobytes().decode()))
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        """One unit row per text; a zero row for a text with no known word piece."""
+        ids = piece_ids(self.tokenizer, texts)
+        indptr = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum([len(row) for row in ids], out=indptr[1:])
+        flat = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        counts = sp.csr_matrix(
+            (np.ones(len(flat), dtype=np.float32), flat, indptr),
+            shape=(len(ids), len(self.vectors)),
+        )
+        return _unit_rows(np.asarray(counts @ self.vectors, dtype=np.float32))
+
+    def centroids(
+        self, texts: Sequence[str], group: npt.NDArray[np.integer], n_groups: int
+    ) -> FloatMatrix:
+        """Unit mean of the unit vectors of each group's texts (``group[i]`` is the group of
+        ``texts[i]``); a zero row for a group without a known piece."""
+        members = sp.csr_matrix(
+            (np.ones(len(texts), dtype=np.float32), (np.asarray(group), np.arange(len(texts)))),
+            shape=(n_groups, len(texts)),
+        )
+        return _unit_rows(np.asarray(members @ self.encode(texts), dtype=np.float32))
+
+
+def _unit_rows(matrix: FloatMatrix) -> FloatMatrix:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit: FloatMatrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+    return unit
