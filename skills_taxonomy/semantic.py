@@ -5,12 +5,12 @@ differ, nor that a "barista" serves coffee. ``SemanticModel`` maps a text to a u
 the mean of its word pieces' vectors (WordPiece, the tokenizer of ``all-MiniLM-L6-v2``), then
 normalised; texts meaning the same thing point the same way (cosine similarity).
 
-The piece vectors (``data/semantic_en.npz``, 29,525 × 384, int8 with a scale per piece) were
+The piece vectors (``data/semantic_en.npz``, 29,525 × 128, int8 with a scale per piece) were
 distilled from the sentence encoder ``all-MiniLM-L6-v2`` (sentence-transformers, Apache-2.0)
 and fitted so that a label's mean vector agrees with the encoder's embedding of the whole label,
-over every English ESCO label (``semantic_build`` builds them; nothing is downloaded at run
-time). The encoder is English: other languages are left to the lexical scores (see
-``normalizer``).
+over every English ESCO label, then reduced from 384 dimensions by a PCA (``semantic_build``
+builds them; nothing is downloaded at run time). The encoder is English: other languages are
+left to the lexical scores (see ``normalizer``).
 """
 
 from __future__ import annotations

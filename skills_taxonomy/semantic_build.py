@@ -16,7 +16,10 @@ Steps (seeded; ~5 min on 2 cores):
 3. **Fit** — the piece vectors are trained (Adam, 5 epochs, cosine loss) so that the mean of a
    label's piece vectors points where the encoder put the whole label. The static model then
    answers like the encoder on ESCO's vocabulary, for the cost of a table lookup.
-4. **Write** — int8 vectors with a scale per piece, and the encoder's WordPiece tokenizer.
+4. **Reduce** — a PCA of the fitted label vectors keeps 128 of the 384 dimensions (the piece
+   vectors are projected: a mean of projections is the projection of the mean). Similarities
+   cost a third; the dev-set figures moved by less than 0.01 in a scratch comparison.
+5. **Write** — int8 vectors with a scale per piece, and the encoder's WordPiece tokenizer.
 
 ESCO's own labels are the only training text (the evaluation sets are never read here).
 """
@@ -31,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from sklearn.decomposition import PCA
 from tokenizers import Tokenizer
 
 from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, quantise
@@ -40,6 +44,7 @@ EPOCHS = 5
 BATCH = 512
 LEARNING_RATE = 1e-3
 SEED = 0
+DIMENSIONS = 128
 
 
 def training_texts(taxonomy: Taxonomy) -> list[str]:
@@ -65,6 +70,8 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
     )
     print(f"distilled and taught {len(texts)} labels in {time.perf_counter() - started:.0f} s")
     pieces = _pieces(tokenizer, texts)
+    flat_all = [p for ids in pieces for p in ids]
+    offsets_all = np.cumsum([0] + [len(ids) for ids in pieces[:-1]])
     vectors = np.asarray(static.embedding, dtype=np.float32)
     bag = torch.nn.EmbeddingBag(vectors.shape[0], vectors.shape[1], mode="mean")
     with torch.no_grad():
@@ -87,7 +94,10 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
             total += loss.item() * len(batch)
         print(f"epoch {epoch + 1}: mean cosine loss {total / len(order):.4f}")
     trained = bag.weight.detach().numpy().astype(np.float32)
-    codes, scales = quantise(trained)
+    with torch.no_grad():
+        fitted = bag(torch.tensor(flat_all), torch.tensor(offsets_all)).numpy()
+    pca = PCA(n_components=DIMENSIONS, random_state=SEED).fit(fitted)
+    codes, scales = quantise((trained @ pca.components_.T).astype(np.float32))
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
