@@ -462,14 +462,16 @@ class ConceptIndex:
         *,
         pool: int,
         extras: Sequence[Sequence[int]] = (),
+        bonus: tuple[npt.NDArray[np.intp], FloatMatrix] | None = None,
     ) -> tuple[npt.NDArray[np.intp], FloatMatrix, npt.NDArray[np.int32]]:
         """The ``pool`` best concepts of each query, plus its ``extras`` (e.g. exact matches).
 
         Score of a concept: best label score (char + word similarity, label preferred or in
-        the query language boosted) + document score + prior. Returns three ``(n_queries,
-        pool + max extras)`` arrays: the concepts (``-1`` pads rows with fewer extras), their
-        scores and the position of their best label (``-1`` where no label scored). The
-        ``pool`` best are those of ``np.argpartition`` over every concept.
+        the query language boosted) + document score + prior, + ``bonus`` (``(rows, matrix)``:
+        a ``(len(rows), n_concepts)`` matrix added to those queries' scores). Returns three
+        ``(n_queries, pool + max extras)`` arrays: the concepts (``-1`` pads rows with fewer
+        extras), their scores and the position of their best label (``-1`` where no label
+        scored). The ``pool`` best are those of ``np.argpartition`` over every concept.
 
         One sparse product scores every (query, label) pair sharing a feature; the per-pair
         work after it (bonuses, best label per concept) is done with flat numpy gathers, and
@@ -489,6 +491,8 @@ class ConceptIndex:
         np.maximum.at(label_best, flat, data)
         best += label_best.reshape(n, nc)
         best += self._prior_bonus
+        if bonus is not None:
+            best[bonus[0]] += bonus[1]
         top = _top_concepts(best, pool)
         outside: dict[int, list[int]] = {}
         for row, extra in enumerate(extras):

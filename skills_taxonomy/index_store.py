@@ -10,6 +10,10 @@ index holds (``text``, ``_text``, ``index``, ``index_build``, this one). Any mis
 taxonomy, changed folding rules, another file format — makes ``read_store`` return ``None`` and
 the caller fits the index in memory: a stale store is never used.
 
+The store also keeps each kind's *concept vectors* (``semantic``: the unit mean of the semantic
+vectors of a concept's English labels), int8 with a scale per concept; the fingerprint then
+covers the shipped semantic vectors too (``read_concept_vectors``).
+
 Build the bundled store (after changing the taxonomy bundle or those modules)::
 
     .venv/bin/python -m skills_taxonomy.index_store [--output PATH]
@@ -26,20 +30,29 @@ import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from skills_taxonomy.index import IndexState
+from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, quantise
 from skills_taxonomy.taxonomy import Taxonomy
 
-__all__ = ["BUNDLED_STORE_PATH", "STORE_FORMAT", "fingerprint", "read_store", "write_store"]
+__all__ = [
+    "BUNDLED_STORE_PATH",
+    "STORE_FORMAT",
+    "fingerprint",
+    "read_concept_vectors",
+    "read_store",
+    "write_store",
+]
 
 #: Where the store of the bundled taxonomy lives (next to the taxonomy bundle).
 BUNDLED_STORE_PATH = Path(__file__).parent / "data" / "normalizer_index.npz"
 #: Bumped when the layout of the file changes.
-STORE_FORMAT = "mobility-match/normalizer-index/1"
+STORE_FORMAT = "mobility-match/normalizer-index/2"
 #: Modules whose source decides the content of the index.
 _CODE = ("text.py", "_text.py", "index.py", "index_build.py", "index_store.py")
 _SEP = "\x1f"
@@ -70,12 +83,24 @@ def fingerprint(taxonomy: Taxonomy) -> str:
     here = Path(__file__).parent
     for name in _CODE:
         digest.update((here / name).read_bytes())
+    digest.update(BUNDLED_SEMANTIC_PATH.read_bytes())
     return digest.hexdigest()
 
 
-def write_store(path: str | Path, states: Mapping[str, IndexState], *, key: str) -> None:
-    """Write the index ``states`` (kind → state) built for fingerprint ``key``, atomically."""
+def write_store(
+    path: str | Path,
+    states: Mapping[str, IndexState],
+    *,
+    key: str,
+    concept_vectors: Mapping[Any, npt.NDArray[np.float32]] | None = None,
+) -> None:
+    """Write the index ``states`` (kind → state) built for fingerprint ``key``, and the
+    ``concept_vectors`` of the kinds given, atomically."""
     arrays: dict[str, npt.NDArray[np.generic]] = {}
+    for kind, vectors in (concept_vectors or {}).items():
+        codes, scales = quantise(np.asarray(vectors, dtype=np.float32))
+        arrays[f"{kind}.concept_vector_codes"] = codes
+        arrays[f"{kind}.concept_vector_scales"] = scales
     meta: dict[str, object] = {"format": STORE_FORMAT, "fingerprint": key, "kinds": {}}
     for kind, state in states.items():
         kinds = meta["kinds"]
@@ -116,6 +141,25 @@ def read_store(path: str | Path, *, key: str, kinds: Sequence[str]) -> dict[str,
             ):
                 return None
             return {kind: _state(data, kind, heads=bool(stored[kind]["heads"])) for kind in kinds}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def read_concept_vectors(
+    path: str | Path, *, key: str, kinds: Sequence[str]
+) -> dict[str, npt.NDArray[np.float32]] | None:
+    """The concept vectors of ``kinds`` stored at ``path`` for fingerprint ``key`` (unit rows,
+    as written up to the int8 rounding); ``None`` on any mismatch or when one is missing."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(_unpack(data["meta"])[0])
+            if meta.get("format") != STORE_FORMAT or meta.get("fingerprint") != key:
+                return None
+            return {
+                kind: data[f"{kind}.concept_vector_codes"].astype(np.float32)
+                * data[f"{kind}.concept_vector_scales"][:, None]
+                for kind in kinds
+            }
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
 
@@ -245,7 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     taxonomy = Taxonomy.load_bundled()
     norm = Normalizer(taxonomy, store=None)
     states: dict[str, IndexState] = {kind: index.state() for kind, index in norm.indexes_.items()}
-    write_store(args.output, states, key=fingerprint(taxonomy))
+    write_store(
+        args.output, states, key=fingerprint(taxonomy), concept_vectors=norm.concept_vectors_
+    )
     size = args.output.stat().st_size / 1e6
     print(f"wrote {args.output} ({size:.1f} MB) for {taxonomy.version}")
     return 0

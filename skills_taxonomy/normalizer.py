@@ -16,7 +16,14 @@ Ranking, per text:
    reranked over a short candidate list with ``rapidfuzz`` token-sort similarity. ``method`` says
    what carried the match: ``"lexical"`` when the best label shares a whole word with the query,
    ``"fuzzy"`` when only character n-grams matched (typos, compounds), ``"related"`` when the
-   concept was found through its description or its skills rather than a label.
+   concept was found through its description, its skills or its meaning rather than a label.
+
+   For an **English** text (given or detected), meaning counts too: the cosine similarity of
+   the text and the concept (``semantic``: static word-piece vectors fitted to a sentence
+   encoder) is added with the weight of all the lexical evidence together, and the concepts
+   closest in meaning join the pool even when no word is shared ("car repair" → "carry out
+   repair of vehicles"). Texts in other languages are ranked exactly as without it: the vectors
+   are English.
 
 Agencies write the same short lines again and again: the model's answer per (kind, language
 given, ``top_k``, text) is memoised (``memo_size`` entries, least recently used dropped first;
@@ -41,13 +48,20 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 from rapidfuzz import fuzz, process
+from threadpoolctl import ThreadpoolController
 
 from skills_taxonomy.errors import TaxonomyError, UnknownConceptError
 from skills_taxonomy.index import ConceptIndex, IndexWeights, word_features
 from skills_taxonomy.index_build import Kind, build_index
-from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_store
+from skills_taxonomy.index_store import (
+    BUNDLED_STORE_PATH,
+    fingerprint,
+    read_concept_vectors,
+    read_store,
+)
 from skills_taxonomy.langdetect import detect_language
 from skills_taxonomy.memo import BoundedMemo, MemoInfo
+from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, SemanticModel
 from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import label_terms, query_terms
 
@@ -74,6 +88,14 @@ _RERANK_POOL = 30
 _BLOCK = 256
 #: Weight of the rapidfuzz similarity in the final score.
 _FUZZ_WEIGHT = 0.25
+#: Weight of the semantic similarity (about that of all the lexical evidence together).
+_SEMANTIC_WEIGHT = 1.4
+#: Language of the semantic vectors: other texts are ranked by the lexical score alone.
+_SEMANTIC_LANG = "en"
+#: The similarity product runs on one BLAS thread: OpenBLAS's idle threads spin after each
+#: call, which took ~40 % more CPU for no gain in time (and starves the other worker of
+#: ``normalize --jobs 2`` or of the server).
+_BLAS = ThreadpoolController()
 #: Texts whose model answer is memoised, by default (~0.45 KB each at ``top_k=1``, ~1.4 KB at
 #: ``top_k=10``: 7–23 MB when full).
 DEFAULT_MEMO_SIZE = 16_384
@@ -139,6 +161,9 @@ class Normalizer:
         or with ``None``, the index is fitted in memory (~20 s of CPU instead of ~1–2 s).
     memo_size:
         Texts whose answer is kept for the next call (0: none; see the module docstring).
+    semantic:
+        The static semantic vectors (``semantic``; default: the shipped ones), used for English
+        texts; ``None`` ranks every text by the lexical score alone.
     """
 
     def __init__(
@@ -151,6 +176,7 @@ class Normalizer:
         weights: IndexWeights | None = None,
         store: str | Path | None = BUNDLED_STORE_PATH,
         memo_size: int = DEFAULT_MEMO_SIZE,
+        semantic: str | Path | None = BUNDLED_SEMANTIC_PATH,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise InvalidNormalizeArgumentError(f"threshold must be in [0, 1]; got {threshold!r}")
@@ -159,11 +185,8 @@ class Normalizer:
         self.threshold = threshold
         self.weights = weights or IndexWeights()
         wanted = tuple(dict.fromkeys(_check_kind(kind) for kind in kinds))
-        states = (
-            read_store(store, key=fingerprint(taxonomy), kinds=wanted)
-            if store is not None and wanted
-            else None
-        )
+        key = fingerprint(taxonomy)
+        states = read_store(store, key=key, kinds=wanted) if store is not None and wanted else None
         self.indexes_: dict[Kind, ConceptIndex] = {
             kind: (
                 ConceptIndex.from_state(states[kind], weights=self.weights)
@@ -172,6 +195,23 @@ class Normalizer:
             )
             for kind in wanted
         }
+        self.semantic_ = SemanticModel.load(semantic) if semantic is not None else None
+        # The store holds the concept vectors of the shipped semantic vectors only.
+        stored = (
+            read_concept_vectors(store, key=key, kinds=wanted)
+            if states is not None
+            and store is not None
+            and semantic is not None
+            and Path(semantic).resolve() == BUNDLED_SEMANTIC_PATH.resolve()
+            else None
+        )
+        self.concept_vectors_: dict[Kind, npt.NDArray[np.float32]] = (
+            {}
+            if self.semantic_ is None
+            else {kind: stored[kind] for kind in wanted}
+            if stored is not None
+            else {kind: _concept_vectors(self.semantic_, ix) for kind, ix in self.indexes_.items()}
+        )
         self.synonyms_: dict[str, tuple[Kind, str]] = {}
         self.synonyms_ = self._resolve_synonyms(synonyms or {})
 
@@ -203,6 +243,8 @@ class Normalizer:
         new.threshold = self.threshold
         new.weights = self.weights
         new.indexes_ = self.indexes_
+        new.semantic_ = self.semantic_
+        new.concept_vectors_ = self.concept_vectors_
         new.memo_ = self.memo_
         new.synonyms_ = self.synonyms_
         new.synonyms_ = new._resolve_synonyms(mapping)
@@ -292,20 +334,45 @@ class Normalizer:
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            # Exact concepts may lie outside the pool: they join it as extras.
+            # Exact concepts may lie outside the pool: they join it as extras. An English
+            # text's semantic score joins the index score before the pool is chosen.
             exact = [index.exact.get(keys[i], ()) for i in live]
+            bonus = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
             concepts, scores, best_label = index.pools(
                 [terms[i] for i in live],
                 [word_features(terms[i], langs[i], heads=index.heads) for i in live],
                 [langs[i] for i in live],
                 pool=min(max(_RERANK_POOL, top_k), index.n_concepts),
                 extras=exact,
+                bonus=bonus,
             )
+            semantic = np.zeros(len(live), dtype=np.bool_)
+            if bonus is not None:
+                semantic[bonus[0]] = True
             ranked = self._rank_pools(
-                index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k
+                index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k, semantic
             )
             results = dict(zip(live, ranked, strict=True))
         return [results.get(i, ()) for i in range(len(texts))]
+
+    def _semantic_bonus(
+        self, kind: Kind, texts: Sequence[str], langs: Sequence[str | None]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]] | None:
+        """The texts in English with a known word piece (positions), and their semantic score
+        for every concept: ``_SEMANTIC_WEIGHT`` × cosine similarity (negative as 0)."""
+        vectors = self.concept_vectors_.get(kind)
+        english = [i for i, lg in enumerate(langs) if lg == _SEMANTIC_LANG]
+        if vectors is None or self.semantic_ is None or not english:
+            return None
+        encoded = self.semantic_.encode([texts[i] for i in english])
+        known = np.flatnonzero(encoded.any(axis=1))
+        if not len(known):
+            return None
+        with _BLAS.limit(limits=1, user_api="blas"):
+            similarity = encoded[known] @ vectors.T
+        np.maximum(similarity, 0.0, out=similarity)
+        similarity *= np.float32(_SEMANTIC_WEIGHT)
+        return np.asarray(english, dtype=np.intp)[known], similarity
 
     def _with_synonyms(
         self, text: str, lang: str | None, matches: tuple[Match, ...], kind: Kind, top_k: int
@@ -329,6 +396,7 @@ class Normalizer:
         keys: Sequence[str],
         exact: Sequence[Sequence[int]],
         top_k: int,
+        semantic: npt.NDArray[np.bool_] | None = None,
     ) -> list[tuple[Match, ...]]:
         """Final ranking of each text's pool (``index.pools``; ``-1`` pads are skipped): index
         score + ``rapidfuzz`` token-sort similarity of the text and the concept's best label,
@@ -349,7 +417,12 @@ class Normalizer:
             dtype=np.float64,
             workers=1,
         )
-        score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / self._scale()
+        # The index score of a ``semantic`` text holds its semantic score: its scale grows by
+        # that weight, so that scores stay within [0, 1].
+        scale = self._scale() + _SEMANTIC_WEIGHT * (
+            semantic[:, None] if semantic is not None else np.zeros((n, 1), dtype=np.bool_)
+        )
+        score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / scale
         pair = np.arange(n)[:, None] * index.n_concepts + concepts
         exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
         is_exact = np.isin(pair, exact_keys) & valid
@@ -395,3 +468,11 @@ class Normalizer:
     def _scale(self) -> float:
         w = self.weights
         return w.char + w.word + w.document + w.same_language + w.preferred + w.prior + _FUZZ_WEIGHT
+
+
+def _concept_vectors(semantic: SemanticModel, index: ConceptIndex) -> npt.NDArray[np.float32]:
+    """The unit mean of the semantic vectors of each concept's English labels."""
+    english = np.flatnonzero(np.asarray(index.label_lang) == _SEMANTIC_LANG)
+    return semantic.centroids(
+        [index.label_text[i] for i in english], index.label_concept[english], index.n_concepts
+    )

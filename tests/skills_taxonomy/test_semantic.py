@@ -1,0 +1,147 @@
+"""The static semantic vectors and their use by the normaliser (English texts only)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skills_taxonomy.errors import TaxonomyError
+from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_concept_vectors
+from skills_taxonomy.normalizer import Kind, Normalizer, _concept_vectors
+from skills_taxonomy.semantic import SemanticModel, quantise
+from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
+
+
+@cache
+def model() -> SemanticModel:
+    return SemanticModel.load()
+
+
+@cache
+def lexical() -> Normalizer:
+    """The shared normaliser's index without semantic vectors."""
+    shared = shared_normalizer()
+    return Normalizer(shared.taxonomy, semantic=None)
+
+
+def cosine(a: str, b: str) -> float:
+    u, v = model().encode([a, b])
+    return float(u @ v)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float32, (5, 7), elements=st.floats(-4, 4, width=32)))
+def test_quantised_vectors_are_within_half_a_step(vectors: np.ndarray) -> None:
+    codes, scales = quantise(vectors)
+    assert codes.dtype == np.int8
+    assert np.all(
+        np.abs(codes.astype(np.float32) * scales[:, None] - vectors) <= scales[:, None] / 2 + 1e-6
+    )
+
+
+def test_texts_become_unit_vectors_and_unknown_text_a_zero_one() -> None:
+    vectors = model().encode(["welder", "work in teams", "", "\U00013000\U00013001"])
+    assert vectors.shape == (4, model().dim)
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
+    assert not vectors[2:].any()
+
+
+def test_meaning_not_spelling_decides_the_similarity() -> None:
+    assert cosine("work in a team", "work in teams") > cosine(
+        "work in a team", "operate a forklift"
+    )
+    assert cosine("coffee maker", "barista") > cosine("coffee maker", "bricklayer")
+    assert cosine("look after babies", "care for infants") > cosine(
+        "look after babies", "look up data"
+    )
+
+
+def test_centroids_are_the_unit_mean_of_the_unit_vectors_of_a_group() -> None:
+    texts = ["welder", "weld metal", "nurse", "caregiver", "accountant"]
+    group = np.asarray([0, 0, 2, 2, 2])
+    got = model().centroids(texts, group, 3)
+    vectors = model().encode(texts)
+    for g in (0, 2):
+        mean = vectors[group == g].sum(axis=0)
+        assert np.allclose(got[g], mean / np.linalg.norm(mean), atol=1e-5)
+    assert not got[1].any()  # a group without texts
+
+
+def test_an_unreadable_vector_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "semantic.npz"
+    bad.write_bytes(b"not an npz")
+    with pytest.raises(TaxonomyError, match="semantic vectors"):
+        SemanticModel.load(bad)
+
+
+def test_the_stored_concept_vectors_are_those_of_the_shipped_vectors() -> None:
+    norm = shared_normalizer()
+    stored = read_concept_vectors(
+        BUNDLED_STORE_PATH, key=fingerprint(norm.taxonomy), kinds=("occupation", "skill")
+    )
+    assert stored is not None
+    for kind, index in norm.indexes_.items():
+        fresh = _concept_vectors(model(), index)
+        assert stored[kind].shape == fresh.shape
+        assert np.abs(stored[kind] - fresh).max() < 0.01  # int8 rounding only
+
+
+def test_a_stale_store_key_gives_no_vectors() -> None:
+    assert read_concept_vectors(BUNDLED_STORE_PATH, key="other", kinds=("skill",)) is None
+
+
+CASES = [
+    # (English text an agency or a job ad might write, kind, ESCO concept expected in the top 3);
+    # written from ESCO knowledge: the lexical scores alone leave each of them out of the top 5.
+    ("car repair", "skill", "carry out repair of vehicles"),
+    ("car repair", "skill", "perform minor vehicle repairs"),
+    ("fix cars", "skill", "repair engines"),
+    ("car mechanic", "occupation", "diesel engine mechanic"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), CASES)
+def test_english_texts_find_a_concept_named_in_other_words(
+    text: str, kind: Kind, expected: str
+) -> None:
+    found = shared_normalizer().normalize([text], kind=kind, lang="en")[0]
+    alone = lexical().normalize([text], kind=kind, lang="en")[0]
+    assert expected in [preferred_en(m.uri) for m in found.matches[:3]]
+    assert expected not in [preferred_en(m.uri) for m in alone.matches[:5]]
+
+
+def test_a_spreadsheet_is_a_spreadsheet_not_a_database() -> None:
+    (found,) = shared_normalizer().normalize(["MS Excel"], kind="skill", lang="en")
+    (alone,) = lexical().normalize(["MS Excel"], kind="skill", lang="en")
+    assert preferred_en(found.matches[0].uri) == "use spreadsheets software"
+    assert preferred_en(alone.matches[0].uri) == "Microsoft Access"
+
+
+@pytest.mark.parametrize(
+    ("texts", "lang", "kind"),
+    [
+        (["soudeur TIG H/F", "aide-soignante", "développeur web"], "fr", "occupation"),
+        (["لحام", "كهربائي"], None, "occupation"),
+        (["Elektriker"], "de", "occupation"),
+        (["travail en équipe", "conduire un chariot élévateur"], "fr", "skill"),
+    ],
+)
+def test_texts_in_other_languages_are_ranked_as_without_the_vectors(
+    texts: list[str], lang: str | None, kind: Kind
+) -> None:
+    with_vectors = shared_normalizer().normalize(texts, kind=kind, lang=lang)
+    assert with_vectors == lexical().normalize(texts, kind=kind, lang=lang)
+
+
+def test_semantic_scores_stay_in_the_unit_interval_and_ranked() -> None:
+    texts = ["fix cars", "car repair", "good communication skills", "problem solving", "Excel"]
+    for result in shared_normalizer().normalize(texts, kind="skill", lang="en", top_k=10):
+        scores = [m.score for m in result.matches]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True)
