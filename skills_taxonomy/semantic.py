@@ -43,7 +43,8 @@ def quantise(vectors: FloatMatrix) -> tuple[npt.NDArray[np.int8], FloatMatrix]:
     """int8 codes and a float32 scale per row: ``codes * scale`` ≈ ``vectors`` (max error
     ``scale / 2``)."""
     peak = np.abs(vectors).max(axis=1)
-    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    # A row too small for a float32 scale (zero, or subnormal) keeps scale 1: its codes are 0.
+    scales = np.where(peak > np.finfo(np.float32).tiny * 127, peak / 127.0, 1.0).astype(np.float32)
     codes = np.rint(vectors / scales[:, None]).astype(np.int8)
     return codes, scales
 
