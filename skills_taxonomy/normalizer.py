@@ -396,13 +396,14 @@ class Normalizer:
         keys: Sequence[str],
         exact: Sequence[Sequence[int]],
         top_k: int,
-        semantic: npt.NDArray[np.bool_] | None = None,
+        semantic: npt.NDArray[np.bool_],
     ) -> list[tuple[Match, ...]]:
         """Final ranking of each text's pool (``index.pools``; ``-1`` pads are skipped): index
         score + ``rapidfuzz`` token-sort similarity of the text and the concept's best label,
         exact-label concepts first. Similarities of every (text, candidate) pair come from one
         ``rapidfuzz.process.cpdist`` call; scores and order are computed in numpy, and only the
-        ``top_k`` kept per text become ``Match`` objects."""
+        ``top_k`` kept per text become ``Match`` objects. ``semantic`` marks the texts whose
+        index score includes a semantic score."""
         n, width = concepts.shape
         valid = concepts >= 0
         concept = np.where(valid, concepts, index.n_concepts)
@@ -419,9 +420,7 @@ class Normalizer:
         )
         # The index score of a ``semantic`` text holds its semantic score: its scale grows by
         # that weight, so that scores stay within [0, 1].
-        scale = self._scale() + _SEMANTIC_WEIGHT * (
-            semantic[:, None] if semantic is not None else np.zeros((n, 1), dtype=np.bool_)
-        )
+        scale = self._scale() + _SEMANTIC_WEIGHT * semantic[:, None]
         score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / scale
         pair = np.arange(n)[:, None] * index.n_concepts + concepts
         exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
