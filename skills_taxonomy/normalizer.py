@@ -18,12 +18,12 @@ Ranking, per text:
    ``"fuzzy"`` when only character n-grams matched (typos, compounds), ``"related"`` when the
    concept was found through its description, its skills or its meaning rather than a label.
 
-   For an **English** text (given or detected), meaning counts too: the cosine similarity of
-   the text and the concept (``semantic``: static word-piece vectors fitted to a sentence
-   encoder) is added with the weight of all the lexical evidence together, and the concepts
-   closest in meaning join the pool even when no word is shared ("car repair" → "carry out
-   repair of vehicles"). Texts in other languages are ranked exactly as without it: the vectors
-   are English.
+   For an **English or French** text (given or detected), meaning counts too: the cosine
+   similarity of the text and the concept (``semantic``: static word-piece vectors fitted to a
+   sentence encoder on ESCO's English labels; French pieces fitted to the same space on ESCO's
+   French labels) is added with the weight of all the lexical evidence together, and the
+   concepts closest in meaning join the pool even when no word is shared ("car repair" →
+   "carry out repair of vehicles"). Texts in other languages are ranked exactly as without it.
 
 Agencies write the same short lines again and again: the model's answer per (kind, language
 given, ``top_k``, text) is memoised (``memo_size`` entries, least recently used dropped first;
@@ -61,7 +61,7 @@ from skills_taxonomy.index_store import (
 )
 from skills_taxonomy.langdetect import detect_language
 from skills_taxonomy.memo import BoundedMemo, MemoInfo
-from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, SemanticModel
+from skills_taxonomy.semantic import BUNDLED_SEMANTIC_FR_PATH, BUNDLED_SEMANTIC_PATH, SemanticModel
 from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import label_terms, query_terms
 
@@ -90,8 +90,12 @@ _BLOCK = 256
 _FUZZ_WEIGHT = 0.25
 #: Weight of the semantic similarity (about that of all the lexical evidence together).
 _SEMANTIC_WEIGHT = 1.4
-#: Language of the semantic vectors: other texts are ranked by the lexical score alone.
+#: Language of the concept vectors (centroids of the English label vectors).
 _SEMANTIC_LANG = "en"
+#: Languages with semantic piece vectors, and the weight of their semantic similarity (French
+#: takes the English weight, chosen before French was measured): other texts are ranked by the
+#: lexical score alone.
+_SEMANTIC_WEIGHTS: dict[str, float] = {"en": _SEMANTIC_WEIGHT, "fr": _SEMANTIC_WEIGHT}
 #: The similarity product runs on one BLAS thread: OpenBLAS's idle threads spin after each
 #: call, which took ~40 % more CPU for no gain in time (and starves the other worker of
 #: ``normalize --jobs 2`` or of the server).
@@ -164,6 +168,9 @@ class Normalizer:
     semantic:
         The static semantic vectors (``semantic``; default: the shipped ones), used for English
         texts; ``None`` ranks every text by the lexical score alone.
+    semantic_fr:
+        The French piece vectors in the same space (default: the shipped ones, built by
+        ``semantic_fr_build``), used for French texts; ``None``: French by the lexical score.
     """
 
     def __init__(
@@ -177,6 +184,7 @@ class Normalizer:
         store: str | Path | None = BUNDLED_STORE_PATH,
         memo_size: int = DEFAULT_MEMO_SIZE,
         semantic: str | Path | None = BUNDLED_SEMANTIC_PATH,
+        semantic_fr: str | Path | None = BUNDLED_SEMANTIC_FR_PATH,
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise InvalidNormalizeArgumentError(f"threshold must be in [0, 1]; got {threshold!r}")
@@ -195,7 +203,13 @@ class Normalizer:
             )
             for kind in wanted
         }
-        self.semantic_ = SemanticModel.load(semantic) if semantic is not None else None
+        # Language → piece vectors. The French ones live in the English space: a French text is
+        # compared with the same concept vectors (centroids of the English labels' vectors).
+        self.semantic_: dict[str, SemanticModel] = {}
+        if semantic is not None:
+            self.semantic_[_SEMANTIC_LANG] = SemanticModel.load(semantic)
+            if semantic_fr is not None:
+                self.semantic_["fr"] = SemanticModel.load(semantic_fr)
         # The store holds the concept vectors of the shipped semantic vectors only.
         stored = (
             read_concept_vectors(store, key=key, kinds=wanted)
@@ -205,12 +219,13 @@ class Normalizer:
             and Path(semantic).resolve() == BUNDLED_SEMANTIC_PATH.resolve()
             else None
         )
+        english = self.semantic_.get(_SEMANTIC_LANG)
         self.concept_vectors_: dict[Kind, npt.NDArray[np.float32]] = (
             {}
-            if self.semantic_ is None
+            if english is None
             else {kind: stored[kind] for kind in wanted}
             if stored is not None
-            else {kind: _concept_vectors(self.semantic_, ix) for kind, ix in self.indexes_.items()}
+            else {kind: _concept_vectors(english, ix) for kind, ix in self.indexes_.items()}
         )
         self.synonyms_: dict[str, tuple[Kind, str]] = {}
         self.synonyms_ = self._resolve_synonyms(synonyms or {})
@@ -334,10 +349,16 @@ class Normalizer:
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            # Exact concepts may lie outside the pool: they join it as extras. An English
-            # text's semantic score joins the index score before the pool is chosen.
+            # Exact concepts may lie outside the pool: they join it as extras. An English or
+            # French text's semantic score joins the index score before the pool is chosen;
+            # ``semantic`` holds each text's semantic weight (0: none).
             exact = [index.exact.get(keys[i], ()) for i in live]
-            bonus = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
+            found = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
+            semantic = np.zeros(len(live), dtype=np.float64)
+            bonus = None
+            if found is not None:
+                semantic[found[0]] = found[2]
+                bonus = (found[0], found[1])
             concepts, scores, best_label = index.pools(
                 [terms[i] for i in live],
                 [word_features(terms[i], langs[i], heads=index.heads) for i in live],
@@ -346,9 +367,6 @@ class Normalizer:
                 extras=exact,
                 bonus=bonus,
             )
-            semantic = np.zeros(len(live), dtype=np.bool_)
-            if bonus is not None:
-                semantic[bonus[0]] = True
             ranked = self._rank_pools(
                 index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k, semantic
             )
@@ -357,22 +375,28 @@ class Normalizer:
 
     def _semantic_bonus(
         self, kind: Kind, texts: Sequence[str], langs: Sequence[str | None]
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]] | None:
-        """The texts in English with a known word piece (positions), and their semantic score
-        for every concept: ``_SEMANTIC_WEIGHT`` × cosine similarity (negative as 0)."""
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32], npt.NDArray[np.float64]] | None:
+        """The texts in a language with semantic vectors and a known word piece (positions),
+        their semantic score for every concept (the language's weight × cosine similarity,
+        negative as 0), and that weight."""
         vectors = self.concept_vectors_.get(kind)
-        english = [i for i, lg in enumerate(langs) if lg == _SEMANTIC_LANG]
-        if vectors is None or self.semantic_ is None or not english:
+        if vectors is None or not self.semantic_:
             return None
-        encoded = self.semantic_.encode([texts[i] for i in english])
-        known = np.flatnonzero(encoded.any(axis=1))
+        rows = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        weight = np.zeros(len(texts), dtype=np.float64)
+        for lang, model in self.semantic_.items():
+            mine = [i for i, lg in enumerate(langs) if lg == lang]
+            if mine:
+                rows[mine] = model.encode([texts[i] for i in mine])
+                weight[mine] = _SEMANTIC_WEIGHTS[lang]
+        known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None
         with _BLAS.limit(limits=1, user_api="blas"):
-            similarity = encoded[known] @ vectors.T
+            similarity = rows[known] @ vectors.T
         np.maximum(similarity, 0.0, out=similarity)
-        similarity *= np.float32(_SEMANTIC_WEIGHT)
-        return np.asarray(english, dtype=np.intp)[known], similarity
+        similarity *= weight[known, None].astype(np.float32)
+        return known.astype(np.intp), similarity, weight[known]
 
     def _with_synonyms(
         self, text: str, lang: str | None, matches: tuple[Match, ...], kind: Kind, top_k: int
@@ -396,14 +420,14 @@ class Normalizer:
         keys: Sequence[str],
         exact: Sequence[Sequence[int]],
         top_k: int,
-        semantic: npt.NDArray[np.bool_],
+        semantic: npt.NDArray[np.float64],
     ) -> list[tuple[Match, ...]]:
         """Final ranking of each text's pool (``index.pools``; ``-1`` pads are skipped): index
         score + ``rapidfuzz`` token-sort similarity of the text and the concept's best label,
         exact-label concepts first. Similarities of every (text, candidate) pair come from one
         ``rapidfuzz.process.cpdist`` call; scores and order are computed in numpy, and only the
-        ``top_k`` kept per text become ``Match`` objects. ``semantic`` marks the texts whose
-        index score includes a semantic score."""
+        ``top_k`` kept per text become ``Match`` objects. ``semantic`` is each text's semantic
+        weight, included in its index score (0: none)."""
         n, width = concepts.shape
         valid = concepts >= 0
         concept = np.where(valid, concepts, index.n_concepts)
@@ -419,8 +443,8 @@ class Normalizer:
             workers=1,
         )
         # The index score of a ``semantic`` text holds its semantic score: its scale grows by
-        # that weight, so that scores stay within [0, 1].
-        scale = self._scale() + _SEMANTIC_WEIGHT * semantic[:, None]
+        # that weight (``semantic``: per text, 0 without), so that scores stay within [0, 1].
+        scale = self._scale() + semantic[:, None]
         score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / scale
         pair = np.arange(n)[:, None] * index.n_concepts + concepts
         exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]

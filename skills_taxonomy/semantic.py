@@ -32,9 +32,18 @@ from tokenizers import Tokenizer
 
 from skills_taxonomy.errors import TaxonomyError
 
-__all__ = ["BUNDLED_SEMANTIC_PATH", "SemanticModel", "piece_ids", "quantise"]
+__all__ = [
+    "BUNDLED_SEMANTIC_FR_PATH",
+    "BUNDLED_SEMANTIC_PATH",
+    "SemanticModel",
+    "piece_ids",
+    "quantise",
+]
 
 BUNDLED_SEMANTIC_PATH = Path(__file__).parent / "data" / "semantic_en.npz"
+#: French piece vectors in the same space as the English ones (``semantic_fr_build``): a French
+#: text's vector is compared with the same concept vectors (English label centroids).
+BUNDLED_SEMANTIC_FR_PATH = Path(__file__).parent / "data" / "semantic_fr.npz"
 
 FloatMatrix = npt.NDArray[np.float32]
 

@@ -1,0 +1,198 @@
+"""Build French word-piece vectors in the English semantic space (``data/semantic_fr.npz``).
+
+A build tool, not run by the package: it needs PyTorch (the ``semantic-build`` extra). It reads
+only the bundled taxonomy and the shipped English vectors (``data/semantic_en.npz``); nothing
+is downloaded and no evaluation set is read.
+
+    python -m skills_taxonomy.semantic_fr_build [--out FILE] [--epochs N] [--holdout 0.1]
+
+The defaults (20 epochs, learning rate 5e-3, nothing held out) built the shipped file.
+
+Cross-lingual distillation over ESCO's parallel labels: a separate table for the same WordPiece
+tokenizer, initialised from the English (128-dimensional) table, is trained (Adam, cosine loss)
+so that the mean piece vector of each French label of a skill or occupation points where the
+English model puts the concept — the unit mean of the English vectors of its English labels,
+i.e. exactly the concept vector the normaliser compares a text with (``_concept_vectors``).
+``--holdout`` keeps that fraction of the concepts' French labels out of training and reports
+how well they are found (cosine only, all concepts of the kind ranked) before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from tokenizers import Tokenizer
+
+from skills_taxonomy.semantic import (
+    BUNDLED_SEMANTIC_FR_PATH,
+    BUNDLED_SEMANTIC_PATH,
+    SemanticModel,
+    piece_ids,
+    quantise,
+)
+from skills_taxonomy.taxonomy import Taxonomy
+
+EPOCHS = 20
+BATCH = 256
+LEARNING_RATE = 5e-3
+SEED = 0
+
+
+def _labels(taxonomy: Taxonomy) -> pl.DataFrame:
+    kinds = taxonomy.concepts.filter(pl.col("kind").is_in(["skill", "occupation"])).select(
+        "uri", "kind"
+    )
+    return taxonomy.labels.join(kinds, on="uri").select("uri", "kind", "lang", "text").unique()
+
+
+def concept_targets(
+    model: SemanticModel, labels: pl.DataFrame
+) -> tuple[list[str], list[str], np.ndarray]:
+    """URIs, kinds and concept vectors (unit mean of the English label vectors)."""
+    concepts = labels.select("uri", "kind").unique().sort("uri")
+    uris = concepts["uri"].to_list()
+    row = {u: i for i, u in enumerate(uris)}
+    en = labels.filter(pl.col("lang") == "en")
+    group = np.asarray([row[u] for u in en["uri"].to_list()])
+    vectors = model.centroids(en["text"].to_list(), group, len(uris))
+    return uris, concepts["kind"].to_list(), vectors
+
+
+def evaluate(
+    vectors: np.ndarray,
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    gold: np.ndarray,
+    targets: np.ndarray,
+    kinds: np.ndarray,
+) -> dict[str, tuple[float, float, int]]:
+    """MRR@10, acc@1 of ``texts`` (cosine only, concepts of the gold's kind), per kind."""
+    model = SemanticModel(vectors, tokenizer)
+    encoded = model.encode(texts)
+    out = {}
+    for kind in ("occupation", "skill"):
+        cols = np.flatnonzero(kinds == kind)
+        rows = np.flatnonzero(kinds[gold] == kind)
+        sim = encoded[rows] @ targets[cols].T
+        col_of = {c: j for j, c in enumerate(cols)}
+        g = np.asarray([col_of[c] for c in gold[rows]])
+        own = sim[np.arange(len(rows)), g]
+        rank = 1 + (sim > own[:, None]).sum(axis=1)
+        rr = np.where(rank <= 10, 1.0 / rank, 0.0)
+        out[kind] = (float(rr.mean()), float((rank == 1).mean()), len(rows))
+    return out
+
+
+def build(
+    out: Path, taxonomy: Taxonomy, *, epochs: int, holdout: float, anchor: float, lr: float
+) -> None:
+    import torch
+
+    torch.manual_seed(SEED)
+    started = time.perf_counter()
+    english = SemanticModel.load(BUNDLED_SEMANTIC_PATH)
+    labels = _labels(taxonomy)
+    uris, kind_list, targets = concept_targets(english, labels)
+    kinds = np.asarray(kind_list)
+    row = {u: i for i, u in enumerate(uris)}
+    fr = labels.filter(pl.col("lang") == "fr").sort("uri", "text")
+    fr_text = fr["text"].to_list()
+    fr_gold = np.asarray([row[u] for u in fr["uri"].to_list()])
+    rng = np.random.default_rng(SEED)
+    held = rng.random(len(uris)) < holdout
+    test = held[fr_gold]
+    train_idx = np.flatnonzero(~test & (np.linalg.norm(targets[fr_gold], axis=1) > 0))
+    test_idx = np.flatnonzero(test)
+    print(
+        f"{len(uris)} concepts ({held.sum()} held out); French labels: {len(train_idx)} train, "
+        f"{len(test_idx)} held out"
+    )
+    pieces = [ids.tolist() for ids in piece_ids(english.tokenizer, fr_text)]
+    keep = np.asarray([len(p) > 0 for p in pieces])
+    train_idx = train_idx[keep[train_idx]]
+
+    def report(tag: str, vectors: np.ndarray) -> None:
+        for name, idx in (("train", train_idx), ("held-out", test_idx)):
+            if not len(idx):
+                continue
+            res = evaluate(
+                vectors, english.tokenizer, [fr_text[i] for i in idx], fr_gold[idx], targets, kinds
+            )
+            figs = "  ".join(
+                f"{k} MRR@10 {m:.3f} acc@1 {a:.3f} (n={n})" for k, (m, a, n) in res.items()
+            )
+            print(f"{tag:<14}{name:<9} {figs}", flush=True)
+
+    init = english.vectors.copy()
+    report("english table", init)
+    bag = torch.nn.EmbeddingBag(init.shape[0], init.shape[1], mode="mean")
+    w0 = torch.from_numpy(init)
+    with torch.no_grad():
+        bag.weight.copy_(w0)
+    optimiser = torch.optim.Adam(bag.parameters(), lr=lr)
+    target_t = torch.from_numpy(targets)
+    for epoch in range(epochs):
+        order = rng.permutation(train_idx)
+        total = 0.0
+        for start in range(0, len(order), BATCH):
+            batch = order[start : start + BATCH]
+            flat = [p for i in batch for p in pieces[i]]
+            offsets = np.cumsum([0] + [len(pieces[i]) for i in batch[:-1]])
+            ids = torch.tensor(flat)
+            got = bag(ids, torch.tensor(offsets))
+            loss = 1 - torch.nn.functional.cosine_similarity(got, target_t[fr_gold[batch]]).mean()
+            if anchor:
+                used = torch.unique(ids)
+                loss = loss + anchor * ((bag.weight[used] - w0[used]) ** 2).sum(dim=1).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(batch)
+        print(f"epoch {epoch + 1}: mean loss {total / len(order):.4f}", flush=True)
+        if epoch + 1 in (1, 3, 5) or epoch + 1 == epochs:
+            report(f"french ep{epoch + 1}", bag.weight.detach().numpy())
+    trained = bag.weight.detach().numpy().astype(np.float32)
+    codes, scales = quantise(trained)
+    report("french int8", codes.astype(np.float32) * scales[:, None])
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        codes=codes,
+        scales=scales,
+        tokenizer=np.frombuffer(english.tokenizer.to_str().encode(), dtype=np.uint8),
+    )
+    out.write_bytes(buffer.getvalue())
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=BUNDLED_SEMANTIC_FR_PATH)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument(
+        "--holdout", type=float, default=0.0, help="fraction of concepts kept out (a check)"
+    )
+    parser.add_argument("--anchor", type=float, default=0.0, help="L2 pull towards the English")
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE)
+    args = parser.parse_args(argv)
+    build(
+        args.out,
+        Taxonomy.load_bundled(),
+        epochs=args.epochs,
+        holdout=args.holdout,
+        anchor=args.anchor,
+        lr=args.lr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
