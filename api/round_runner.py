@@ -173,6 +173,8 @@ class RoundRunner:
                 if self._closed:
                     return  # shutting down: close() puts the round back in the queue
                 logger.exception("round %s failed", round_id)
+                with self._lock:
+                    worker.kill()  # it may still be working on the round nobody now watches
                 round_store.mark_failed(self.engine, round_id, "internal error")
             finally:
                 with self._lock:

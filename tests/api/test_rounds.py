@@ -4,7 +4,10 @@ the same programme and policy give the same stored result."""
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,6 +86,17 @@ def programme(client: TestClient, world: World) -> dict[str, Any]:
         headers=auth(world.employer_f),
     ).json()["id"]
     return ids
+
+
+def _supervisor_stacks() -> str:
+    """Where each round-runner supervisor thread is (a failure message: this test once failed
+    in a full CI run, and not when run alone)."""
+    frames = sys._current_frames()
+    return "\n".join(
+        f"{thread.name}:\n{''.join(traceback.format_stack(frames[thread.ident]))}"
+        for thread in threading.enumerate()
+        if thread.name == "round-runner" and thread.ident in frames
+    )
 
 
 def _wait(
@@ -241,11 +255,40 @@ def test_a_round_stopped_by_another_server_process_halts_its_worker(
         assert process is not None and process.is_alive()
         assert elsewhere.stop(created["id"])  # only marks it: no worker of its own runs it
         process.join(timeout=10)
-        assert not process.is_alive()
+        assert not process.is_alive(), _supervisor_stacks()
         body = client.get(f"{URL}/{created['id']}", headers=auth(world.staff)).json()
         assert (body["status"], body["result"]) == ("stopped", None)
         with open_session(app.state.engine, mode="read") as session:
             assert session.exec(select(RoundAssignment)).all() == []
     finally:
         elsewhere.close()
+        runner.close()
+
+
+def test_a_supervisor_error_fails_the_round_and_ends_its_worker(
+    client: TestClient, world: World, programme: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database outage (or a bug) while a round runs: the round fails and the worker that
+    was computing it, now watched by nobody, is ended."""
+    app: Any = client.app
+    app.state.round_runner.close()
+    runner = app.state.round_runner = RoundRunner(
+        app.state.engine, target=slow_serve, stop_check_seconds=0.05
+    )
+    try:
+        created = client.post(URL, json={}, headers=auth(world.staff)).json()
+        _wait(client, created["id"], world.staff, {"running"}, stage="validate")
+        process = runner._workers[0].process
+        assert process is not None and process.is_alive()
+
+        def outage(*_: object) -> bool:
+            raise RuntimeError("database unreachable")
+
+        monkeypatch.setattr("api.round_runner.round_store.is_running", outage)
+        process.join(timeout=10)
+        assert not process.is_alive(), _supervisor_stacks()
+        monkeypatch.undo()
+        body = _wait(client, created["id"], world.staff, {"failed"})
+        assert (body["status"], body["result"]) == ("failed", None)
+    finally:
         runner.close()
