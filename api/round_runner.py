@@ -65,8 +65,8 @@ class _Worker:
 
     def kill(self) -> None:
         """End the worker at once (``SIGKILL``: it touches no database, so it has nothing to
-        finish; in the full test suite a ``SIGTERM`` was seen, now and then, not to end it —
-        cause not found — and ``join`` then waited on a process that never ended)."""
+        finish). Only this runner's threads may ``join`` the process: two threads reaping one
+        child race, and the loser sees a killed process as alive."""
         if self.process is not None and self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
