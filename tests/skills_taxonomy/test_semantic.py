@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from skills_taxonomy.errors import TaxonomyError
 from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_concept_vectors
-from skills_taxonomy.normalizer import Kind, Normalizer, _concept_vectors
+from skills_taxonomy.normalizer import Kind, NormalizedText, Normalizer, _concept_vectors
 from skills_taxonomy.semantic import SemanticModel, quantise
 from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
 
@@ -138,12 +138,16 @@ def test_texts_in_other_languages_are_ranked_as_without_the_vectors(
     assert with_vectors == lexical().normalize(texts, kind=kind, lang=lang)
 
 
-def test_semantic_scores_stay_in_the_unit_interval_and_ranked() -> None:
-    texts = ["fix cars", "car repair", "good communication skills", "problem solving", "Excel"]
-    for result in shared_normalizer().normalize(texts, kind="skill", lang="en", top_k=10):
+def assert_unit_and_ranked(results: list[NormalizedText]) -> None:
+    for result in results:
         scores = [m.score for m in result.matches]
         assert all(0.0 <= s <= 1.0 for s in scores)
         assert scores == sorted(scores, reverse=True)
+
+
+def test_semantic_scores_stay_in_the_unit_interval_and_ranked() -> None:
+    texts = ["fix cars", "car repair", "good communication skills", "problem solving", "Excel"]
+    assert_unit_and_ranked(shared_normalizer().normalize(texts, kind="skill", lang="en", top_k=10))
 
 
 def test_french_texts_use_the_french_vectors_only_when_given() -> None:
@@ -154,10 +158,7 @@ def test_french_texts_use_the_french_vectors_only_when_given() -> None:
         texts, kind="skill", lang="fr"
     )
     assert with_fr != lexical().normalize(texts, kind="skill", lang="fr", top_k=10)
-    for result in with_fr:
-        scores = [m.score for m in result.matches]
-        assert all(0.0 <= s <= 1.0 for s in scores)
-        assert scores == sorted(scores, reverse=True)
+    assert_unit_and_ranked(with_fr)
 
 
 FRENCH_CASES = [
