@@ -18,12 +18,13 @@ Ranking, per text:
    ``"fuzzy"`` when only character n-grams matched (typos, compounds), ``"related"`` when the
    concept was found through its description, its skills or its meaning rather than a label.
 
-   For an **English or French** text (given or detected), meaning counts too: the cosine
-   similarity of the text and the concept (``semantic``: static word-piece vectors fitted to a
-   sentence encoder on ESCO's English labels; French pieces fitted to the same space on ESCO's
-   French labels) is added with the weight of all the lexical evidence together, and the
-   concepts closest in meaning join the pool even when no word is shared ("car repair" →
-   "carry out repair of vehicles"). Texts in other languages are ranked exactly as without it.
+   For an **English, French, German or Spanish** text (given or detected), meaning counts
+   too: the cosine similarity of the text and the concept (``semantic``: static word-piece
+   vectors fitted to a sentence encoder on ESCO's English labels; the other languages' pieces
+   fitted to the same space on ESCO's labels in that language) is added with the weight of all
+   the lexical evidence together, and the concepts closest in meaning join the pool even when
+   no word is shared ("car repair" → "carry out repair of vehicles"). Texts in other languages
+   (Arabic, Italian…) are ranked exactly as without it.
 
 Agencies write the same short lines again and again: the model's answer per (kind, language
 given, ``top_k``, text) is memoised (``memo_size`` entries, least recently used dropped first;
@@ -61,7 +62,12 @@ from skills_taxonomy.index_store import (
 )
 from skills_taxonomy.langdetect import detect_language
 from skills_taxonomy.memo import BoundedMemo, MemoInfo
-from skills_taxonomy.semantic import BUNDLED_SEMANTIC_FR_PATH, BUNDLED_SEMANTIC_PATH, SemanticModel
+from skills_taxonomy.semantic import (
+    BUNDLED_SEMANTIC_PATH,
+    CROSS_LINGUAL,
+    SemanticModel,
+    semantic_path,
+)
 from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import label_terms, query_terms
 
@@ -92,10 +98,6 @@ _FUZZ_WEIGHT = 0.25
 _SEMANTIC_WEIGHT = 1.4
 #: Language of the concept vectors (centroids of the English label vectors).
 _SEMANTIC_LANG = "en"
-#: Languages with semantic piece vectors, and the weight of their semantic similarity (French
-#: takes the English weight, chosen before French was measured): other texts are ranked by the
-#: lexical score alone.
-_SEMANTIC_WEIGHTS: dict[str, float] = {"en": _SEMANTIC_WEIGHT, "fr": _SEMANTIC_WEIGHT}
 #: The similarity product runs on one BLAS thread: OpenBLAS's idle threads spin after each
 #: call, which took ~40 % more CPU for no gain in time (and starves the other worker of
 #: ``normalize --jobs 2`` or of the server).
@@ -168,9 +170,11 @@ class Normalizer:
     semantic:
         The static semantic vectors (``semantic``; default: the shipped ones), used for English
         texts; ``None`` ranks every text by the lexical score alone.
-    semantic_fr:
-        The French piece vectors in the same space (default: the shipped ones, built by
-        ``semantic_fr_build``), used for French texts; ``None``: French by the lexical score.
+    cross_lingual:
+        Languages whose texts also get semantic vectors, from the shipped tables fitted into
+        the English space (``semantic_lang_build``; by default French, and German and Spanish
+        for occupations: ``semantic.CROSS_LINGUAL``); only with ``semantic``. Texts in other
+        languages are ranked by the lexical score alone.
     """
 
     def __init__(
@@ -184,7 +188,7 @@ class Normalizer:
         store: str | Path | None = BUNDLED_STORE_PATH,
         memo_size: int = DEFAULT_MEMO_SIZE,
         semantic: str | Path | None = BUNDLED_SEMANTIC_PATH,
-        semantic_fr: str | Path | None = BUNDLED_SEMANTIC_FR_PATH,
+        cross_lingual: Sequence[str] = tuple(CROSS_LINGUAL),
     ) -> None:
         if not 0.0 <= threshold <= 1.0:
             raise InvalidNormalizeArgumentError(f"threshold must be in [0, 1]; got {threshold!r}")
@@ -203,13 +207,19 @@ class Normalizer:
             )
             for kind in wanted
         }
-        # Language → piece vectors. The French ones live in the English space: a French text is
-        # compared with the same concept vectors (centroids of the English labels' vectors).
-        self.semantic_: dict[str, SemanticModel] = {}
+        # Language → piece vectors. The cross-lingual ones live in the English space: such a
+        # text is compared with the same concept vectors (centroids of the English labels').
+        self.semantic_: dict[str, tuple[SemanticModel, tuple[str, ...]]] = {}
         if semantic is not None:
-            self.semantic_[_SEMANTIC_LANG] = SemanticModel.load(semantic)
-            if semantic_fr is not None:
-                self.semantic_["fr"] = SemanticModel.load(semantic_fr)
+            self.semantic_[_SEMANTIC_LANG] = (SemanticModel.load(semantic), KINDS)
+            for lang in cross_lingual:
+                if lang not in CROSS_LINGUAL:
+                    raise InvalidNormalizeArgumentError(
+                        f"no semantic vectors for language {lang!r}; "
+                        f"shipped: {tuple(CROSS_LINGUAL)!r}"
+                    )
+                model = SemanticModel.load(semantic_path(lang))
+                self.semantic_[lang] = (model, CROSS_LINGUAL[lang])
         # The store holds the concept vectors of the shipped semantic vectors only.
         stored = (
             read_concept_vectors(store, key=key, kinds=wanted)
@@ -219,7 +229,7 @@ class Normalizer:
             and Path(semantic).resolve() == BUNDLED_SEMANTIC_PATH.resolve()
             else None
         )
-        english = self.semantic_.get(_SEMANTIC_LANG)
+        english = self.semantic_[_SEMANTIC_LANG][0] if self.semantic_ else None
         self.concept_vectors_: dict[Kind, npt.NDArray[np.float32]] = (
             {}
             if english is None
@@ -349,16 +359,14 @@ class Normalizer:
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            # Exact concepts may lie outside the pool: they join it as extras. An English or
-            # French text's semantic score joins the index score before the pool is chosen;
-            # ``semantic`` holds each text's semantic weight (0: none).
+            # Exact concepts may lie outside the pool: they join it as extras. The semantic
+            # score of a text in a language with vectors joins the index score before the pool
+            # is chosen; ``semantic`` holds each text's semantic weight (0: none).
             exact = [index.exact.get(keys[i], ()) for i in live]
-            found = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
+            bonus = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
             semantic = np.zeros(len(live), dtype=np.float64)
-            bonus = None
-            if found is not None:
-                semantic[found[0]] = found[2]
-                bonus = (found[0], found[1])
+            if bonus is not None:
+                semantic[bonus[0]] = _SEMANTIC_WEIGHT
             concepts, scores, best_label = index.pools(
                 [terms[i] for i in live],
                 [word_features(terms[i], langs[i], heads=index.heads) for i in live],
@@ -375,28 +383,26 @@ class Normalizer:
 
     def _semantic_bonus(
         self, kind: Kind, texts: Sequence[str], langs: Sequence[str | None]
-    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32], npt.NDArray[np.float64]] | None:
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]] | None:
         """The texts in a language with semantic vectors and a known word piece (positions),
-        their semantic score for every concept (the language's weight × cosine similarity,
-        negative as 0), and that weight."""
+        and their semantic score for every concept: ``_SEMANTIC_WEIGHT`` × cosine similarity
+        (negative as 0)."""
         vectors = self.concept_vectors_.get(kind)
-        if vectors is None or not self.semantic_:
+        if vectors is None:
             return None
         rows = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-        weight = np.zeros(len(texts), dtype=np.float64)
-        for lang, model in self.semantic_.items():
-            mine = [i for i, lg in enumerate(langs) if lg == lang]
+        for lang, (model, kinds) in self.semantic_.items():
+            mine = [i for i, lg in enumerate(langs) if lg == lang] if kind in kinds else []
             if mine:
                 rows[mine] = model.encode([texts[i] for i in mine])
-                weight[mine] = _SEMANTIC_WEIGHTS[lang]
         known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None
         with _BLAS.limit(limits=1, user_api="blas"):
             similarity = rows[known] @ vectors.T
         np.maximum(similarity, 0.0, out=similarity)
-        similarity *= weight[known, None].astype(np.float32)
-        return known.astype(np.intp), similarity, weight[known]
+        similarity *= np.float32(_SEMANTIC_WEIGHT)
+        return known, similarity
 
     def _with_synonyms(
         self, text: str, lang: str | None, matches: tuple[Match, ...], kind: Kind, top_k: int

@@ -33,17 +33,30 @@ from tokenizers import Tokenizer
 from skills_taxonomy.errors import TaxonomyError
 
 __all__ = [
-    "BUNDLED_SEMANTIC_FR_PATH",
     "BUNDLED_SEMANTIC_PATH",
+    "CROSS_LINGUAL",
     "SemanticModel",
     "piece_ids",
     "quantise",
+    "semantic_path",
 ]
 
 BUNDLED_SEMANTIC_PATH = Path(__file__).parent / "data" / "semantic_en.npz"
-#: French piece vectors in the same space as the English ones (``semantic_fr_build``): a French
-#: text's vector is compared with the same concept vectors (English label centroids).
-BUNDLED_SEMANTIC_FR_PATH = Path(__file__).parent / "data" / "semantic_fr.npz"
+#: Languages with piece vectors of their own in the same space as the English ones
+#: (``semantic_lang_build``), and the concept kinds they were fitted on (the bundle has German
+#: and Spanish occupation labels only): their texts of those kinds are compared with the same
+#: concept vectors.
+CROSS_LINGUAL: dict[str, tuple[str, ...]] = {
+    "fr": ("skill", "occupation"),
+    "de": ("occupation",),
+    "es": ("occupation",),
+}
+
+
+def semantic_path(lang: str) -> Path:
+    """The shipped piece vectors of ``lang`` (``en`` or one of ``CROSS_LINGUAL``)."""
+    return Path(__file__).parent / "data" / f"semantic_{lang}.npz"
+
 
 FloatMatrix = npt.NDArray[np.float32]
 

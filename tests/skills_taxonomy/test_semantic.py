@@ -1,4 +1,5 @@
-"""The static semantic vectors and their use by the normaliser (English and French texts)."""
+"""The static semantic vectors and their use by the normaliser (English, French, German and
+Spanish texts)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from hypothesis.extra.numpy import arrays
 
 from skills_taxonomy.errors import TaxonomyError
 from skills_taxonomy.index_store import BUNDLED_STORE_PATH, fingerprint, read_concept_vectors
-from skills_taxonomy.normalizer import Kind, NormalizedText, Normalizer, _concept_vectors
+from skills_taxonomy.normalizer import (
+    InvalidNormalizeArgumentError,
+    Kind,
+    NormalizedText,
+    Normalizer,
+    _concept_vectors,
+)
 from skills_taxonomy.semantic import SemanticModel, quantise
 from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
 
@@ -127,7 +134,7 @@ def test_a_spreadsheet_is_a_spreadsheet_not_a_database() -> None:
     ("texts", "lang", "kind"),
     [
         (["لحام", "كهربائي"], None, "occupation"),
-        (["Elektriker"], "de", "occupation"),
+        (["elettricista", "cameriere"], "it", "occupation"),
         (["Schweißen"], "de", "skill"),
     ],
 )
@@ -152,7 +159,7 @@ def test_semantic_scores_stay_in_the_unit_interval_and_ranked() -> None:
 
 def test_french_texts_use_the_french_vectors_only_when_given() -> None:
     texts = ["soudure à l'arc", "accueil des patients", "travail en équipe"]
-    without = Normalizer(shared_normalizer().taxonomy, semantic_fr=None)
+    without = Normalizer(shared_normalizer().taxonomy, cross_lingual=())
     with_fr = shared_normalizer().normalize(texts, kind="skill", lang="fr", top_k=10)
     assert without.normalize(texts, kind="skill", lang="fr") == lexical().normalize(
         texts, kind="skill", lang="fr"
@@ -179,3 +186,26 @@ def test_french_texts_find_the_concept_their_meaning_names(
     label = norm.taxonomy.preferred_label
     assert label(found.matches[0].uri, lang="fr") == expected
     assert label(alone.matches[0].uri, lang="fr") != expected
+
+
+def test_a_language_without_vectors_is_a_clear_error() -> None:
+    with pytest.raises(InvalidNormalizeArgumentError, match="'it'"):
+        Normalizer(shared_normalizer().taxonomy, kinds=("occupation",), cross_lingual=("it",))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Pflegefachkraft", "de", "nurse assistant"),
+        ("cuidador de ancianos", "es", "home care aide"),
+    ],
+)
+def test_german_and_spanish_job_titles_find_the_occupation_they_mean(
+    text: str, lang: str, expected: str
+) -> None:
+    """An employer's vacancy title in German or Spanish (written from ESCO knowledge): the
+    lexical scores alone put unrelated occupations in the top 3."""
+    (found,) = shared_normalizer().normalize([text], kind="occupation", lang=lang)
+    (alone,) = lexical().normalize([text], kind="occupation", lang=lang)
+    assert expected in [preferred_en(m.uri) for m in found.matches[:3]]
+    assert expected not in [preferred_en(m.uri) for m in alone.matches[:3]]

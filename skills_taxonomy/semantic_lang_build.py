@@ -1,20 +1,22 @@
-"""Build French word-piece vectors in the English semantic space (``data/semantic_fr.npz``).
+"""Build another language's word-piece vectors in the English semantic space
+(``data/semantic_<lang>.npz``; shipped for French, German and Spanish).
 
 A build tool, not run by the package: it needs PyTorch (the ``semantic-build`` extra). It reads
 only the bundled taxonomy and the shipped English vectors (``data/semantic_en.npz``); nothing
 is downloaded and no evaluation set is read.
 
-    python -m skills_taxonomy.semantic_fr_build [--out FILE] [--epochs N] [--holdout 0.1]
+    python -m skills_taxonomy.semantic_lang_build --lang fr [--out FILE] [--holdout 0.1]
 
-The defaults (20 epochs, learning rate 5e-3, nothing held out) built the shipped file.
+The defaults (20 epochs, learning rate 5e-3, nothing held out) built the shipped files.
 
 Cross-lingual distillation over ESCO's parallel labels: a separate table for the same WordPiece
 tokenizer, initialised from the English (128-dimensional) table, is trained (Adam, cosine loss)
-so that the mean piece vector of each French label of a skill or occupation points where the
-English model puts the concept — the unit mean of the English vectors of its English labels,
-i.e. exactly the concept vector the normaliser compares a text with (``_concept_vectors``).
-``--holdout`` keeps that fraction of the concepts' French labels out of training and reports
-how well they are found (cosine only, all concepts of the kind ranked) before and after.
+so that the mean piece vector of each label in that language (skills and occupations; the bundle
+has only occupation labels in German and Spanish) points where the English model puts the
+concept — the unit mean of the English vectors of its English labels, i.e. exactly the concept
+vector the normaliser compares a text with (``_concept_vectors``). ``--holdout`` keeps that
+fraction of the concepts' labels out of training and reports how well they are found (cosine
+only, all concepts of the kind ranked) before and after.
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ import polars as pl
 from tokenizers import Tokenizer
 
 from skills_taxonomy.semantic import (
-    BUNDLED_SEMANTIC_FR_PATH,
     BUNDLED_SEMANTIC_PATH,
     SemanticModel,
     piece_ids,
     quantise,
+    semantic_path,
 )
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -79,6 +81,8 @@ def evaluate(
     for kind in ("occupation", "skill"):
         cols = np.flatnonzero(kinds == kind)
         rows = np.flatnonzero(kinds[gold] == kind)
+        if not len(rows):
+            continue  # no label of this kind in the language
         sim = encoded[rows] @ targets[cols].T
         col_of = {c: j for j, c in enumerate(cols)}
         g = np.asarray([col_of[c] for c in gold[rows]])
@@ -90,7 +94,14 @@ def evaluate(
 
 
 def build(
-    out: Path, taxonomy: Taxonomy, *, epochs: int, holdout: float, anchor: float, lr: float
+    out: Path,
+    taxonomy: Taxonomy,
+    *,
+    lang: str,
+    epochs: int,
+    holdout: float,
+    anchor: float,
+    lr: float,
 ) -> None:
     import torch
 
@@ -101,19 +112,19 @@ def build(
     uris, kind_list, targets = concept_targets(english, labels)
     kinds = np.asarray(kind_list)
     row = {u: i for i, u in enumerate(uris)}
-    fr = labels.filter(pl.col("lang") == "fr").sort("uri", "text")
-    fr_text = fr["text"].to_list()
-    fr_gold = np.asarray([row[u] for u in fr["uri"].to_list()])
+    own = labels.filter(pl.col("lang") == lang).sort("uri", "text")
+    texts = own["text"].to_list()
+    gold = np.asarray([row[u] for u in own["uri"].to_list()])
     rng = np.random.default_rng(SEED)
     held = rng.random(len(uris)) < holdout
-    test = held[fr_gold]
-    train_idx = np.flatnonzero(~test & (np.linalg.norm(targets[fr_gold], axis=1) > 0))
+    test = held[gold]
+    train_idx = np.flatnonzero(~test & (np.linalg.norm(targets[gold], axis=1) > 0))
     test_idx = np.flatnonzero(test)
     print(
-        f"{len(uris)} concepts ({held.sum()} held out); French labels: {len(train_idx)} train, "
+        f"{len(uris)} concepts ({held.sum()} held out); {lang} labels: {len(train_idx)} train, "
         f"{len(test_idx)} held out"
     )
-    pieces = [ids.tolist() for ids in piece_ids(english.tokenizer, fr_text)]
+    pieces = [ids.tolist() for ids in piece_ids(english.tokenizer, texts)]
     keep = np.asarray([len(p) > 0 for p in pieces])
     train_idx = train_idx[keep[train_idx]]
 
@@ -122,7 +133,7 @@ def build(
             if not len(idx):
                 continue
             res = evaluate(
-                vectors, english.tokenizer, [fr_text[i] for i in idx], fr_gold[idx], targets, kinds
+                vectors, english.tokenizer, [texts[i] for i in idx], gold[idx], targets, kinds
             )
             figs = "  ".join(
                 f"{k} MRR@10 {m:.3f} acc@1 {a:.3f} (n={n})" for k, (m, a, n) in res.items()
@@ -146,7 +157,7 @@ def build(
             offsets = np.cumsum([0] + [len(pieces[i]) for i in batch[:-1]])
             ids = torch.tensor(flat)
             got = bag(ids, torch.tensor(offsets))
-            loss = 1 - torch.nn.functional.cosine_similarity(got, target_t[fr_gold[batch]]).mean()
+            loss = 1 - torch.nn.functional.cosine_similarity(got, target_t[gold[batch]]).mean()
             if anchor:
                 used = torch.unique(ids)
                 loss = loss + anchor * ((bag.weight[used] - w0[used]) ** 2).sum(dim=1).mean()
@@ -156,10 +167,10 @@ def build(
             total += loss.item() * len(batch)
         print(f"epoch {epoch + 1}: mean loss {total / len(order):.4f}", flush=True)
         if epoch + 1 in (1, 3, 5) or epoch + 1 == epochs:
-            report(f"french ep{epoch + 1}", bag.weight.detach().numpy())
+            report(f"{lang} ep{epoch + 1}", bag.weight.detach().numpy())
     trained = bag.weight.detach().numpy().astype(np.float32)
     codes, scales = quantise(trained)
-    report("french int8", codes.astype(np.float32) * scales[:, None])
+    report(f"{lang} int8", codes.astype(np.float32) * scales[:, None])
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,
@@ -175,7 +186,8 @@ def build(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=BUNDLED_SEMANTIC_FR_PATH)
+    parser.add_argument("--lang", required=True, help="ISO 639-1 code of ESCO labels (fr, de…)")
+    parser.add_argument("--out", type=Path, default=None, help="default: the shipped file")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument(
         "--holdout", type=float, default=0.0, help="fraction of concepts kept out (a check)"
@@ -184,8 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=LEARNING_RATE)
     args = parser.parse_args(argv)
     build(
-        args.out,
+        args.out or semantic_path(args.lang),
         Taxonomy.load_bundled(),
+        lang=args.lang,
         epochs=args.epochs,
         holdout=args.holdout,
         anchor=args.anchor,
