@@ -96,6 +96,19 @@ class SemanticModel:
         vectors = codes.astype(np.float32) * scales[:, None]
         return cls(vectors, Tokenizer.from_str(tokenizer.tobytes().decode()))
 
+    def save(self, path: str | Path) -> None:
+        """Write the vectors (int8, ``quantise``) and the tokenizer in the format ``load``
+        reads."""
+        codes, scales = quantise(self.vectors)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            codes=codes,
+            scales=scales,
+            tokenizer=np.frombuffer(self.tokenizer.to_str().encode(), dtype=np.uint8),
+        )
+        Path(path).write_bytes(buffer.getvalue())
+
     def encode(self, texts: Sequence[str]) -> FloatMatrix:
         """One unit row per text; a zero row for a text with no known word piece."""
         ids = piece_ids(self.tokenizer, texts)

@@ -27,7 +27,6 @@ ESCO's own labels are the only training text (the evaluation sets are never read
 from __future__ import annotations
 
 import argparse
-import io
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +36,7 @@ import polars as pl
 from sklearn.decomposition import PCA
 from tokenizers import Tokenizer
 
-from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, quantise
+from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, SemanticModel, piece_ids
 from skills_taxonomy.taxonomy import Taxonomy
 
 EPOCHS = 5
@@ -97,15 +96,7 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
     with torch.no_grad():
         fitted = bag(torch.tensor(flat_all), torch.tensor(offsets_all)).numpy()
     pca = PCA(n_components=DIMENSIONS, random_state=SEED).fit(fitted)
-    codes, scales = quantise((trained @ pca.components_.T).astype(np.float32))
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        codes=codes,
-        scales=scales,
-        tokenizer=np.frombuffer(tokenizer.to_str().encode(), dtype=np.uint8),
-    )
-    out.write_bytes(buffer.getvalue())
+    SemanticModel((trained @ pca.components_.T).astype(np.float32), tokenizer).save(out)
     print(
         f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f} s"
     )
@@ -113,8 +104,6 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
 
 def _pieces(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
     """Word-piece ids of each text, unknown pieces dropped (a text with none gets [UNK])."""
-    from skills_taxonomy.semantic import piece_ids
-
     found = piece_ids(tokenizer, texts)
     unknown = tokenizer.token_to_id("[UNK]")
     return [ids.tolist() or [unknown] for ids in found]

@@ -209,3 +209,12 @@ def test_german_and_spanish_job_titles_find_the_occupation_they_mean(
     (alone,) = lexical().normalize([text], kind="occupation", lang=lang)
     assert expected in [preferred_en(m.uri) for m in found.matches[:3]]
     assert expected not in [preferred_en(m.uri) for m in alone.matches[:3]]
+
+
+def test_saved_vectors_load_back_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "semantic.npz"
+    model().save(path)
+    again = SemanticModel.load(path)
+    assert np.array_equal(again.vectors, model().vectors)
+    texts = ["car repair", "soudeur", ""]
+    assert np.array_equal(again.encode(texts), model().encode(texts))
