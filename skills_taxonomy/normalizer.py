@@ -398,8 +398,12 @@ class Normalizer:
         known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None
+        # One matrix-vector product per text: BLAS picks its kernel, and so the order of its
+        # sums, by the number of texts, and a text's scores must not depend on its company.
+        similarity = np.empty((len(known), len(vectors)), dtype=np.float32)
         with _BLAS.limit(limits=1, user_api="blas"):
-            similarity = rows[known] @ vectors.T
+            for out, row in zip(similarity, rows[known], strict=True):
+                np.matmul(vectors, row, out=out)
         np.maximum(similarity, 0.0, out=similarity)
         similarity *= np.float32(_SEMANTIC_WEIGHT)
         return known, similarity
