@@ -84,7 +84,7 @@ def load_sets(
     for name in names:
         if name == "jobbert":
             path = dev / "jobbert_titles_val.csv"
-            if not path.exists():
+            if _missing(name, path):
                 continue
             rows = pl.read_csv(path, infer_schema_length=0)
             pairs = [
@@ -94,7 +94,7 @@ def load_sets(
             out.append(_set(name, "occupation", "en", pairs, limit))
         elif name.startswith("melo_"):
             path = dev / f"{name}.gold.tsv"
-            if not path.exists():
+            if _missing(name, path):
                 continue
             lang = name.rsplit("_", 1)[-1]
             with path.open(encoding="utf-8") as fh:
@@ -103,7 +103,7 @@ def load_sets(
             out.append(_set(name, "occupation", lang, pairs, limit))
         elif name.startswith("decorte_"):
             path = dev / f"{name}_validation.csv"
-            if not path.exists():
+            if _missing(name, path):
                 continue
             pref = dict(
                 taxonomy.labels.filter(
@@ -126,6 +126,14 @@ def load_sets(
         else:
             raise SystemExit(f"unknown set {name!r}")
     return out
+
+
+def _missing(name: str, path: Path) -> bool:
+    """Whether a dev set's file is absent; says so, since its figures will not be printed."""
+    if path.exists():
+        return False
+    print(f"set {name!r} skipped: {path} not found (see --dev-dir)", file=sys.stderr)
+    return True
 
 
 def _set(
