@@ -12,10 +12,13 @@ skips, except in CI (``CI`` set), where it fails.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +46,8 @@ from api.settings import Settings
 from skills_taxonomy.normalizer import Normalizer
 
 CHROMIUM = "/usr/bin/chromium"
+#: The committed screenshots are rewritten only when asked (``UPDATE_SCREENSHOTS=1``): a test
+#: run must not leave the working tree changed. Otherwise they go to a temporary folder.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -129,8 +134,17 @@ def page(live: Live) -> Iterator[Any]:
 
 
 def shoot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else _scratch()
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
+    assert (folder / f"{name}.png").stat().st_size > 0
+
+
+@functools.cache
+def _scratch() -> Path:
+    folder = tempfile.mkdtemp(prefix="screenshots-")
+    atexit.register(shutil.rmtree, folder, True)
+    return Path(folder)
 
 
 def flash(page: Any) -> str:
