@@ -233,3 +233,21 @@ def test_a_texts_semantic_scores_do_not_depend_on_the_other_texts_of_its_call(
         together = norm._semantic_bonus(kind, texts, ["en"] * len(texts))
         assert alone is not None and together is not None
         assert np.array_equal(alone[1][0], together[1][0])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("call me later", "occupation"),
+        ("call me later", "skill"),
+        ("my name is John", "skill"),
+        ("rien à signaler", "occupation"),
+        ("the weather is nice today", "skill"),
+    ],
+)
+def test_a_line_unrelated_to_work_stays_unresolved(text: str, kind: Kind) -> None:
+    """Any text has some concept at a cosine of ~0.6: meaning that weak must not lift a line
+    over the threshold (each of these was resolved when the scale grew by the full weight)."""
+    (found,) = shared_normalizer().normalize([text], kind=kind)
+    assert found.matches
+    assert not found.resolved
