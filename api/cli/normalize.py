@@ -8,6 +8,9 @@ UTF-8 on its own so that an invalid line is named. Prints, per input line and in
     {"text": ..., "resolved": true|false, "matches": [{"uri", "label", "score", "method"}, ...]}
 
 * an empty line gives ``"matches": []`` and ``"resolved": false``;
+* a UTF-8 byte order mark opening the input (Excel's "UTF-8 CSV") is not part of the first text;
+* ``--lang`` must be a language code (two or three lower-case letters, as the API's), or the
+  run stops before reading;
 * a line longer than ``MAX_LINE_CHARS`` characters is truncated (warning on stderr naming the
   line) and ``text`` echoes the truncated text;
 * invalid UTF-8 stops the run with exit code 2 and a message naming the line; the lines before
@@ -23,11 +26,13 @@ UTF-8 on its own so that an invalid line is named. Prints, per input line and in
 from __future__ import annotations
 
 import argparse
+import codecs
 import gc
 import itertools
 import json
 import multiprocessing
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -53,6 +58,7 @@ BATCH_LINES = 2_000
 #: Inputs of at most this many lines are normalised in this process whatever ``--jobs`` says
 #: (forking and feeding workers does not pay off below a few batches).
 PARALLEL_MIN_LINES = 5_000
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 def default_jobs() -> int:
@@ -69,7 +75,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--kind", required=True, choices=KINDS, help="concept kind to match")
     parser.add_argument(
-        "--lang", default=None, help="ISO 639-1 language of every line (detected when omitted)"
+        "--lang",
+        type=_language_code,
+        default=None,
+        help="ISO 639-1 language of every line, e.g. fr, en, ar (detected when omitted)",
     )
     parser.add_argument("--top-k", type=_positive_int, default=10, help="matches per line")
     parser.add_argument(
@@ -96,6 +105,15 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _language_code(value: str) -> str:
+    """The same rule as the API's ``lang``: two (ISO 639-1) or three lower-case letters."""
+    if not _LANGUAGE_CODE.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            f"expected a language code such as fr, en or ar, got {value!r}"
+        )
+    return value
+
+
 def build_normalizer(kind: Kind) -> Normalizer:
     """The normaliser the command uses: bundled taxonomy, only ``kind`` indexed."""
     return Normalizer(Taxonomy.load_bundled(), kinds=(kind,))
@@ -117,6 +135,8 @@ def _handle(args: argparse.Namespace) -> int:
 def _lines(source: BinaryIO, stderr: TextIO) -> Iterator[str]:
     for number, raw in enumerate(source, start=1):
         data = raw.rstrip(b"\n").rstrip(b"\r")
+        if number == 1 and data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]  # a file saved as "UTF-8 with BOM" (Excel)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:

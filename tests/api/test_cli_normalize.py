@@ -102,11 +102,41 @@ def test_missing_input_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path
     assert "nope.txt" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [["--kind", "diploma"], ["--kind", "skill", "--top-k", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--kind", "diploma"],
+        ["--kind", "skill", "--top-k", "0"],
+        ["--kind", "skill", "--lang", "french"],
+        ["--kind", "skill", "--lang", "FR"],
+        ["--kind", "skill", "--lang", "fr-FR"],
+    ],
+)
 def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["normalize", *args])
     assert exc.value.code == 2
+    assert args[-1] in capsys.readouterr().err  # the message names the bad value
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = "\ufeffsoudeur\r\nmaçon\r\n".encode()  # Excel's "CSV UTF-8"
+    code, records, err = run_cli(capsys, tmp_path, data, "--kind", "occupation", "--top-k", "1")
+    assert code == 0 and err == ""
+    assert [r["text"] for r in records] == ["soudeur", "maçon"]
+    assert records[0]["matches"][0]["method"] == "exact"
+
+
+def test_a_byte_order_mark_inside_the_input_is_kept(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, records, _ = run_cli(
+        capsys, tmp_path, "welder\n\ufeffbaker\n".encode(), "--kind", "occupation"
+    )
+    assert code == 0
+    assert [r["text"] for r in records] == ["welder", "\ufeffbaker"]
 
 
 @pytest.fixture
