@@ -41,7 +41,8 @@ class ParseError(ValueError):
 def parse_rows(data: bytes, fmt: ImportFormat) -> list[dict[str, Any]]:
     if fmt == "jsonl":
         rows: list[dict[str, Any]] = []
-        for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        # "utf-8-sig": a byte order mark opening the file is not part of the first row.
+        for number, line in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
             if not line.strip():
                 continue
             value = json.loads(line)

@@ -167,3 +167,20 @@ def test_openings_from_xlsx_and_limits(client: TestClient, world: World) -> None
     )
     assert unknown.status_code == 422
     assert unknown.json()["detail"][0]["loc"] == ["row", 1, "shoe_size"]
+
+
+def test_a_byte_order_mark_opening_a_file_is_not_part_of_its_first_row(
+    client: TestClient, world: World
+) -> None:
+    """Editors on Windows save "UTF-8 with BOM": CSV and JSON lines alike are read."""
+    url = "/api/v1/candidates/import"
+    rows = [
+        {"external_ref": f"B{i}", "full_name": f"Candidate {i}", "country": "TN"} for i in (1, 2)
+    ]
+    jsonl = "\ufeff" + "\n".join(json.dumps(r) for r in rows) + "\n"
+    answer = client.post(url, content=jsonl.encode(), headers=JSONL | auth(world.agency_a))
+    assert answer.status_code == 201, answer.text
+    csv = "\ufeffexternal_ref,full_name,country\nB3,Candidate 3,TN\n"
+    answer = client.post(url, content=csv.encode(), headers=CSV | auth(world.agency_a))
+    assert answer.status_code == 201, answer.text
+    assert _count(client, world.agency_a) == 3
