@@ -19,7 +19,17 @@ from functools import cache
 
 from skills_taxonomy._text import fold_with_offsets, require_str
 
-__all__ = ["LANGUAGE_NAMES", "LanguageMention", "find_language_mentions", "language_codes"]
+__all__ = [
+    "LANGUAGE_CODE_PATTERN",
+    "LANGUAGE_NAMES",
+    "LanguageMention",
+    "find_language_mentions",
+    "language_codes",
+]
+
+#: A language code as the normaliser takes it from a caller (API, command line): ISO 639-1, or
+#: three letters where there is none (``zgh``); lower case.
+LANGUAGE_CODE_PATTERN = r"^[a-z]{2,3}$"
 
 #: (code, Latin-script names, Arabic stems). Latin names are folded; several words allowed.
 LANGUAGE_NAMES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (

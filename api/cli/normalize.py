@@ -40,6 +40,7 @@ from multiprocessing.pool import AsyncResult
 from typing import BinaryIO, NamedTuple, TextIO
 
 from skills_taxonomy.errors import InvalidTextError
+from skills_taxonomy.language_names import LANGUAGE_CODE_PATTERN
 from skills_taxonomy.normalizer import KINDS, Kind, NormalizedText, Normalizer
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -58,7 +59,7 @@ BATCH_LINES = 2_000
 #: Inputs of at most this many lines are normalised in this process whatever ``--jobs`` says
 #: (forking and feeding workers does not pay off below a few batches).
 PARALLEL_MIN_LINES = 5_000
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+_LANGUAGE_CODE = re.compile(LANGUAGE_CODE_PATTERN)
 
 
 def default_jobs() -> int:

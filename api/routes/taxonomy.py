@@ -20,6 +20,7 @@ from api.deps import Allow
 from api.errors import ERROR_RESPONSES
 from api.models._types import ApiModel
 from api.routes._esco import EscoDep
+from skills_taxonomy.language_names import LANGUAGE_CODE_PATTERN
 from skills_taxonomy.normalizer import Kind, NormalizedText
 
 __all__ = ["MAX_TEXTS", "MAX_TEXT_CHARS", "router"]
@@ -31,7 +32,7 @@ Anyone = Annotated[Principal, Depends(Allow("agency", "employer", "staff", "admi
 MAX_TEXTS = 1_000
 MAX_TEXT_CHARS = 1_000
 MAX_TOP_K = 20
-Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$", max_length=3)]
+Lang = Annotated[str, StringConstraints(pattern=LANGUAGE_CODE_PATTERN, max_length=3)]
 
 
 class ConceptMatch(SQLModel):
@@ -89,7 +90,11 @@ def search_taxonomy(
     kind: Annotated[Kind, Query(description="Concept kind")] = "skill",
     lang: Annotated[
         str | None,
-        Query(pattern=r"^[a-z]{2,3}$", max_length=3, description="Language (detected if omitted)"),
+        Query(
+            pattern=LANGUAGE_CODE_PATTERN,
+            max_length=3,
+            description="Language (detected if omitted)",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_TOP_K)] = 10,
 ) -> NormalizedTextPublic:
