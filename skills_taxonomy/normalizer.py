@@ -123,7 +123,10 @@ class InvalidNormalizeArgumentError(TaxonomyError, ValueError):
 
 
 class Match(NamedTuple):
-    """One candidate concept for a text."""
+    """One candidate concept for a text. ``label`` is the concept's label that matched the
+    text best, in whichever language it is (it shows why the concept came up; one of its
+    labels when no label matched); the preferred label in a given language is
+    ``Taxonomy.preferred_label``."""
 
     uri: str
     label: str
