@@ -518,7 +518,12 @@ class Normalizer:
 
 
 def _concept_vectors(semantic: SemanticModel, index: ConceptIndex) -> npt.NDArray[np.float32]:
-    """The unit mean of the semantic vectors of each concept's English labels."""
+    """The unit mean of the semantic vectors of each concept's English labels.
+
+    The index store keeps these vectors, but its fingerprint does not cover this module: a
+    change here leaves the stored ones stale without notice. Rebuild the store after one
+    (``python -m skills_taxonomy.index_store``);
+    ``test_the_stored_concept_vectors_are_those_of_the_shipped_vectors`` fails until then."""
     english = np.flatnonzero(np.asarray(index.label_lang) == _SEMANTIC_LANG)
     return semantic.centroids(
         [index.label_text[i] for i in english], index.label_concept[english], index.n_concepts
