@@ -11,7 +11,9 @@ sides meet in one normal form:
 * ``query_terms(text, lang=...)`` — the same, after removing the noise of job adverts
   (``NOISE_PATTERNS``: ``H/F``, ``(h/f/x)``, ``m/w/d``; ``NOISE_WORDS``: ``urgent``, ``senior``,
   ``CDI``, cities…) and expanding abbreviations (``ABBREVIATIONS``: ``tech. sup.``, ``dév.``,
-  ``mgr``…). Noise is kept when removing it would leave nothing.
+  ``mgr``…), and with everyday Arabic job words put in the wording of ESCO's Arabic labels
+  (``ARABIC_EVERYDAY_WORDS``: ``طباخ`` → ``طاهي``). Noise is kept when removing it would leave
+  nothing.
 
 All tables are plain data, documented where they are defined, and can be extended without
 touching the code. The reductions of ``fold_word`` are *conflating* rather than linguistic: they
@@ -23,7 +25,7 @@ nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
@@ -32,6 +34,7 @@ from skills_taxonomy._text import fold, is_arabic_letter
 
 __all__ = [
     "ABBREVIATIONS",
+    "ARABIC_EVERYDAY_WORDS",
     "NOISE_PATTERNS",
     "NOISE_WORDS",
     "SKILL_NOISE_PATTERNS",
@@ -127,6 +130,64 @@ ABBREVIATIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "ba": "business analyst",
             }
         ),
+    }
+)
+
+#: Everyday Arabic job words (Modern Standard, Egyptian and Maghrebi usage, and Maghrebi words
+#: borrowed from French) that ESCO's single formal Arabic label per occupation does not use,
+#: mapped to the wording of those labels: "طباخ" (cook) → "طاهي", "كلارك" (forklift, Egypt) →
+#: "شاحنة رافعة". Written in plain Arabic; one or two words per key, looked up by the
+#: ``fold_word`` keys of the words, so "الطباخة" and "طباخين" find "طباخ". Applied to the
+#: Arabic words of every query, whatever its language. No key may be a word, or a pair of
+#: words, of an ESCO Arabic label (a test checks it): the table only adds vocabulary. To be
+#: reviewed by a native speaker of each dialect before it grows.
+ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        # kitchen and hotel
+        "طباخ": "طاهي",
+        "شيف": "طاهي",
+        "كوزيني": "طاهي",
+        "مساعد طباخ": "مساعد مطبخ",
+        "غسال صحون": "حارس مطبخ",
+        "غسال أواني": "حارس مطبخ",
+        "سرفور": "نادل",
+        "حلواني": "صانع حلوى",
+        # farming
+        "فلاح": "مزارع",
+        "عامل فلاحي": "عامل إنتاج المحاصيل",
+        "عامل زراعي": "عامل إنتاج المحاصيل",
+        "جني": "قطف",
+        "فراولة": "فواكه",
+        # building trades
+        "دهان": "عامل طلاء",
+        "مبلط": "عامل تركيب البلاط",
+        "زليجي": "عامل تركيب البلاط",
+        "جباص": "مجصص",
+        "جبس": "مجصص",
+        "بناي": "بناء",
+        "ماصون": "بناء",
+        "بلومبي": "سباك",
+        "تريسيان": "كهربائي",
+        "سودور": "لحام",
+        # vehicles and logistics
+        "ميكانيكي سيارات": "فني المركبات",
+        "ميكانيك": "ميكانيكي",
+        "مكانيكي": "ميكانيكي",
+        "رافعة شوكية": "مشغل شاحنة رافعة",
+        "كلارك": "شاحنة رافعة",
+        "كاريست": "مشغل شاحنة رافعة",
+        "شوفور": "سائق",
+        "طاكسي": "سيارة أجرة",
+        "تاكسي": "سيارة أجرة",
+        # care and services
+        "فرملي": "ممرض",
+        "مساعد تمريض": "مساعد ممرض",
+        "مقدم رعاية": "عامل رعاية",
+        "عاملة منزلية": "مدبر المنزل",
+        "عساس": "حارس أمن",
+        "كوافير": "مصفف شعر",
+        "تقني": "فني",
+        "سكريتيرة": "سكرتير",
     }
 )
 
@@ -297,18 +358,39 @@ def label_terms(text: str) -> tuple[str, ...]:
     return _terms(_words(_collapse_gender(fold(text))))
 
 
-def _expand(words: list[str], table: Mapping[str, str]) -> list[str]:
+def _expand(
+    words: list[str], table: Mapping[str, str], keys: Sequence[str] | None = None
+) -> list[str]:
+    """``words`` with each word, or pair of words, found in ``table`` replaced by its value;
+    ``keys`` (default: the words themselves) are what is looked up."""
+    keys = words if keys is None else keys
     out: list[str] = []
     i = 0
     while i < len(words):
-        pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+        pair = f"{keys[i]} {keys[i + 1]}" if i + 1 < len(words) else ""
         if pair in table:
             out.extend(table[pair].split())
             i += 2
             continue
-        out.extend(table.get(words[i], words[i]).split())
+        out.extend(table[keys[i]].split() if keys[i] in table else [words[i]])
         i += 1
     return out
+
+
+def _arabic_key(text: str) -> str:
+    return " ".join(fold_word(w) for w in _words(fold(text)))
+
+
+#: ``ARABIC_EVERYDAY_WORDS`` by ``fold_word`` keys, values folded.
+_ARABIC_WORDS: Mapping[str, str] = {
+    _arabic_key(k): " ".join(_words(fold(v))) for k, v in ARABIC_EVERYDAY_WORDS.items()
+}
+
+
+def _expand_arabic(words: list[str]) -> list[str]:
+    if not any(is_arabic_letter(w[0]) for w in words):
+        return words
+    return _expand(words, _ARABIC_WORDS, [fold_word(w) for w in words])
 
 
 def query_terms(
@@ -333,7 +415,7 @@ def query_terms(
     kept = [w for w in words if w not in NOISE_WORDS]
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
-    terms = _terms(_expand(kept, table))
+    terms = _terms(_expand_arabic(_expand(kept, table)))
     return terms or _terms(_words(folded))
 
 

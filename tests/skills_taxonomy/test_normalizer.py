@@ -59,6 +59,13 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("sales manager - Casablanca", None, "sales manager", 1),
     ("Electrcian", "en", "electrician", 5),
     ("كهربائي", None, "electrician", 1),
+    # everyday Arabic words that ESCO's formal Arabic labels do not use
+    ("طباخة", None, "cook", 1),
+    ("مساعد طباخ", None, "kitchen assistant", 1),
+    ("عامل فلاحي", None, "crop production worker", 1),
+    ("سائق كلارك", "ar", "forklift operator", 1),
+    ("ميكانيكي سيارات", None, "vehicle technician", 1),
+    ("جباص", None, "plasterer", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]

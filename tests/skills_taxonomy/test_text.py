@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from skills_taxonomy._text import fold
+from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import (
     ABBREVIATIONS,
+    ARABIC_EVERYDAY_WORDS,
     fold_word,
     label_terms,
     query_terms,
@@ -81,6 +88,41 @@ def test_arabic_diacritics_tatweel_variants_and_article_are_folded() -> None:
     assert label_terms("لـحـام") == plain
     assert label_terms("مُساعِدة") == label_terms("مساعد")
     assert label_terms("أمين") == label_terms("امين")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("طباخ", "ar", "طاهي"),
+        ("الطباخة", "ar", "طاهي"),
+        ("طباخين", None, "طاهي"),
+        ("مساعد طباخ", "ar", "مساعد مطبخ"),  # the pair wins over its single word
+        ("سائق رافعة شوكية", "ar", "سائق مشغل شاحنة رافعة"),
+        ("cuisinier طباخ", "fr", "cuisinier طاهي"),  # Arabic words of a French line too
+        ("لحام", "ar", "لحام"),  # ESCO's own words are left alone
+    ],
+)
+def test_everyday_arabic_words_take_escos_wording(
+    text: str, lang: str | None, expected: str
+) -> None:
+    assert query_terms(text, lang=lang) == label_terms(expected)
+
+
+def test_everyday_arabic_words_only_add_vocabulary_to_escos_arabic_labels() -> None:
+    """No key is a word, or a pair of words, of an ESCO Arabic label (it would change what
+    that label's own wording finds), and every word of a value is one (else it finds
+    nothing)."""
+    labels = Taxonomy.load_bundled().labels.filter(pl.col("lang") == "ar")["text"]
+    words: set[str] = set()
+    pairs: set[str] = set()
+    for label in labels:
+        terms = [fold_word(w) for w in re.findall(r"\w+", fold(label))]
+        words.update(terms)
+        pairs.update(f"{a} {b}" for a, b in itertools.pairwise(terms))
+    for key, value in ARABIC_EVERYDAY_WORDS.items():
+        key_terms = " ".join(fold_word(w) for w in re.findall(r"\w+", fold(key)))
+        assert key_terms not in words and key_terms not in pairs, key
+        assert all(fold_word(w) in words for w in re.findall(r"\w+", fold(value))), value
 
 
 def test_gendered_esco_labels_split_in_two() -> None:
