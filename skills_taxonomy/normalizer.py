@@ -107,6 +107,10 @@ _SEMANTIC_LEVEL = 0.6
 #: (Growing by the term's maximum w, as before, made "test" a resolved skill and most unrelated
 #: lines resolved; a perfect match now scores (S + w) / (S + x) < 1, exact labels still 1.)
 _SEMANTIC_SCALE = 2 * _SEMANTIC_WEIGHT * _SEMANTIC_LEVEL
+#: Texts per semantic similarity product (a matrix product reads the concept vectors once for
+#: all its rows: 0.10 ms a text against 0.49 ms for one product per text; a lone text pays
+#: 2.6 ms).
+_SEMANTIC_BLOCK = 32
 #: Language of the concept vectors (centroids of the English label vectors).
 _SEMANTIC_LANG = "en"
 #: The similarity product runs on one BLAS thread: OpenBLAS's idle threads spin after each
@@ -412,12 +416,19 @@ class Normalizer:
         known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None
-        # One matrix-vector product per text: BLAS picks its kernel, and so the order of its
-        # sums, by the number of texts, and a text's scores must not depend on its company.
+        # Products of one shape only, the last block padded with zero rows: BLAS picks its
+        # kernel, and so the order of its sums, by the shape (and a single row goes to another
+        # routine), and a text's scores must not depend on its company.
         similarity = np.empty((len(known), len(vectors)), dtype=np.float32)
+        block = np.zeros((_SEMANTIC_BLOCK, vectors.shape[1]), dtype=np.float32)
+        product = np.empty((_SEMANTIC_BLOCK, len(vectors)), dtype=np.float32)
         with _BLAS.limit(limits=1, user_api="blas"):
-            for out, row in zip(similarity, rows[known], strict=True):
-                np.matmul(vectors, row, out=out)
+            for start in range(0, len(known), _SEMANTIC_BLOCK):
+                part = rows[known[start : start + _SEMANTIC_BLOCK]]
+                block[: len(part)] = part
+                block[len(part) :] = 0.0
+                np.matmul(block, vectors.T, out=product)
+                similarity[start : start + len(part)] = product[: len(part)]
         np.maximum(similarity, 0.0, out=similarity)
         similarity *= np.float32(_SEMANTIC_WEIGHT)
         return known, similarity

@@ -220,19 +220,23 @@ def test_saved_vectors_load_back_the_same(tmp_path: Path) -> None:
     assert np.array_equal(again.encode(texts), model().encode(texts))
 
 
-@pytest.mark.parametrize("company", [1, 4, 40])
+@pytest.mark.parametrize("company", [1, 4, 31, 40, 300])
 def test_a_texts_semantic_scores_do_not_depend_on_the_other_texts_of_its_call(
     company: int,
 ) -> None:
-    """Bit for bit: a matrix product picks its kernel (its order of sums) by the batch size,
-    and the last digit of a score decided ties and roundings by the size of the call."""
+    """Bit for bit, wherever the text sits in the call: a matrix product picks its kernel (its
+    order of sums) by its shape, and the last digit of a score decided ties and roundings by
+    the size of the call."""
     norm = shared_normalizer()
-    texts = ["waste disposal operative", *(f"welder {i}" for i in range(company))]
+    others = [f"welder {i}" for i in range(company)]
     for kind in ("occupation", "skill"):
-        alone = norm._semantic_bonus(kind, texts[:1], ["en"])
-        together = norm._semantic_bonus(kind, texts, ["en"] * len(texts))
-        assert alone is not None and together is not None
-        assert np.array_equal(alone[1][0], together[1][0])
+        alone = norm._semantic_bonus(kind, ["waste disposal operative"], ["en"])
+        assert alone is not None
+        for at in sorted({0, company // 2, company}):
+            texts = [*others[:at], "waste disposal operative", *others[at:]]
+            together = norm._semantic_bonus(kind, texts, ["en"] * len(texts))
+            assert together is not None
+            assert np.array_equal(alone[1][0], together[1][at]), (kind, at)
 
 
 @pytest.mark.parametrize(
