@@ -65,7 +65,9 @@ from skills_taxonomy.memo import BoundedMemo, MemoInfo
 from skills_taxonomy.semantic import (
     BUNDLED_SEMANTIC_PATH,
     CROSS_LINGUAL,
+    QuantisedRows,
     SemanticModel,
+    exact_cosines,
     semantic_path,
 )
 from skills_taxonomy.taxonomy import Taxonomy
@@ -107,10 +109,6 @@ _SEMANTIC_LEVEL = 0.6
 #: (Growing by the term's maximum w, as before, made "test" a resolved skill and most unrelated
 #: lines resolved; a perfect match now scores (S + w) / (S + x) < 1, exact labels still 1.)
 _SEMANTIC_SCALE = 2 * _SEMANTIC_WEIGHT * _SEMANTIC_LEVEL
-#: Texts per semantic similarity product (a matrix product reads the concept vectors once for
-#: all its rows: 0.10 ms a text against 0.49 ms for one product per text; a lone text pays
-#: 2.6 ms).
-_SEMANTIC_BLOCK = 32
 #: Language of the concept vectors (centroids of the English label vectors).
 _SEMANTIC_LANG = "en"
 #: The similarity product runs on one BLAS thread: OpenBLAS's idle threads spin after each
@@ -248,12 +246,15 @@ class Normalizer:
             else None
         )
         english = self.semantic_[_SEMANTIC_LANG][0] if self.semantic_ else None
-        self.concept_vectors_: dict[Kind, npt.NDArray[np.float32]] = (
+        self.concept_codes_: dict[Kind, QuantisedRows] = (
             {}
             if english is None
-            else {kind: stored[kind] for kind in wanted}
+            else {kind: QuantisedRows.of(stored[kind]) for kind in wanted}
             if stored is not None
-            else {kind: _concept_vectors(english, ix) for kind, ix in self.indexes_.items()}
+            else {
+                kind: QuantisedRows.of(_concept_vectors(english, ix))
+                for kind, ix in self.indexes_.items()
+            }
         )
         self.synonyms_: dict[str, tuple[Kind, str]] = {}
         self.synonyms_ = self._resolve_synonyms(synonyms or {})
@@ -287,7 +288,7 @@ class Normalizer:
         new.weights = self.weights
         new.indexes_ = self.indexes_
         new.semantic_ = self.semantic_
-        new.concept_vectors_ = self.concept_vectors_
+        new.concept_codes_ = self.concept_codes_
         new.memo_ = self.memo_
         new.synonyms_ = self.synonyms_
         new.synonyms_ = new._resolve_synonyms(mapping)
@@ -330,6 +331,12 @@ class Normalizer:
             text: self._with_synonyms(text, *known[key], kind, top_k) for text, key in keys.items()
         }
         return [done[text] for text in texts]
+
+    @property
+    def concept_vectors_(self) -> dict[Kind, npt.NDArray[np.float32]]:
+        """The concept vectors of each kind with semantic vectors (unit rows, up to the int8
+        rounding they are kept in), as the index store writes them."""
+        return {kind: rows.vectors() for kind, rows in self.concept_codes_.items()}
 
     def memo_info(self) -> MemoInfo:
         """Hits, misses and size of the memo (shared with the ``with_synonyms`` normalisers)."""
@@ -405,10 +412,10 @@ class Normalizer:
         """The texts in a language with semantic vectors and a known word piece (positions),
         and their semantic score for every concept: ``_SEMANTIC_WEIGHT`` × cosine similarity
         (negative as 0)."""
-        vectors = self.concept_vectors_.get(kind)
+        vectors = self.concept_codes_.get(kind)
         if vectors is None:
             return None
-        rows = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        rows = np.zeros((len(texts), vectors.codes.shape[1]), dtype=np.float32)
         for lang, (model, kinds) in self.semantic_.items():
             mine = [i for i, lg in enumerate(langs) if lg == lang] if kind in kinds else []
             if mine:
@@ -416,19 +423,8 @@ class Normalizer:
         known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None
-        # Products of one shape only, the last block padded with zero rows: BLAS picks its
-        # kernel, and so the order of its sums, by the shape (and a single row goes to another
-        # routine), and a text's scores must not depend on its company.
-        similarity = np.empty((len(known), len(vectors)), dtype=np.float32)
-        block = np.zeros((_SEMANTIC_BLOCK, vectors.shape[1]), dtype=np.float32)
-        product = np.empty((_SEMANTIC_BLOCK, len(vectors)), dtype=np.float32)
         with _BLAS.limit(limits=1, user_api="blas"):
-            for start in range(0, len(known), _SEMANTIC_BLOCK):
-                part = rows[known[start : start + _SEMANTIC_BLOCK]]
-                block[: len(part)] = part
-                block[len(part) :] = 0.0
-                np.matmul(block, vectors.T, out=product)
-                similarity[start : start + len(part)] = product[: len(part)]
+            similarity = exact_cosines(rows[known], vectors)
         np.maximum(similarity, 0.0, out=similarity)
         similarity *= np.float32(_SEMANTIC_WEIGHT)
         return known, similarity

@@ -19,6 +19,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +36,9 @@ from skills_taxonomy.errors import TaxonomyError
 __all__ = [
     "BUNDLED_SEMANTIC_PATH",
     "CROSS_LINGUAL",
+    "QuantisedRows",
     "SemanticModel",
+    "exact_cosines",
     "piece_ids",
     "quantise",
     "semantic_path",
@@ -69,6 +72,42 @@ def quantise(vectors: FloatMatrix) -> tuple[npt.NDArray[np.int8], FloatMatrix]:
     scales = np.where(peak > np.finfo(np.float32).tiny * 127, peak / 127.0, 1.0).astype(np.float32)
     codes = np.rint(vectors / scales[:, None]).astype(np.int8)
     return codes, scales
+
+
+class QuantisedRows(NamedTuple):
+    """Rows kept as their int8 codes (``quantise``), held as float32 for BLAS, and a scale per
+    row: ``codes * scales[:, None]`` ≈ the rows."""
+
+    codes: FloatMatrix
+    scales: npt.NDArray[np.float32]
+
+    @classmethod
+    def of(cls, vectors: FloatMatrix) -> QuantisedRows:
+        codes, scales = quantise(np.asarray(vectors, dtype=np.float32))
+        return cls(codes.astype(np.float32), scales)
+
+    def vectors(self) -> FloatMatrix:
+        return self.codes * self.scales[:, None]
+
+
+def exact_cosines(queries: FloatMatrix, rows: QuantisedRows) -> FloatMatrix:
+    """``queries @ rows.T`` (queries: non-zero rows), computed so that a query's results do
+    not depend on the other queries, their number or the machine's BLAS kernel.
+
+    A matrix product sums in an order its kernel picks by shape, and on some kernels (OpenBLAS
+    Haswell/Zen) by a row's position in the batch, so float results differ in their last bits.
+    Here each query is rounded to integers of at most ``levels`` (about 1/2,000 of its largest
+    component) and multiplied by the int8 codes: every partial sum is then an integer below
+    2**24, which float32 holds exactly, so every order gives the same sum. The scales are
+    applied after, element by element."""
+    levels = (2**24 - 1) // (127 * rows.codes.shape[1])
+    peak = np.abs(queries).max(axis=1)
+    step = (peak / np.float32(levels)).astype(np.float32)
+    integers = np.rint(queries / step[:, None]).astype(np.float32)
+    product: FloatMatrix = integers @ rows.codes.T
+    product *= rows.scales[None, :]
+    product *= step[:, None]
+    return product
 
 
 def piece_ids(tokenizer: Tokenizer, texts: Sequence[str]) -> list[npt.NDArray[np.int64]]:

@@ -3,6 +3,10 @@ Spanish texts)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from skills_taxonomy.normalizer import (
     Normalizer,
     _concept_vectors,
 )
-from skills_taxonomy.semantic import SemanticModel, quantise
+from skills_taxonomy.semantic import QuantisedRows, SemanticModel, exact_cosines, quantise
 from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
 
 
@@ -220,23 +224,77 @@ def test_saved_vectors_load_back_the_same(tmp_path: Path) -> None:
     assert np.array_equal(again.encode(texts), model().encode(texts))
 
 
-@pytest.mark.parametrize("company", [1, 4, 31, 40, 300])
-def test_a_texts_semantic_scores_do_not_depend_on_the_other_texts_of_its_call(
-    company: int,
-) -> None:
-    """Bit for bit, wherever the text sits in the call: a matrix product picks its kernel (its
-    order of sums) by its shape, and the last digit of a score decided ties and roundings by
-    the size of the call."""
-    norm = shared_normalizer()
-    others = [f"welder {i}" for i in range(company)]
+def semantic_scores_digest(norm: Normalizer) -> str:
+    """Digest of "waste disposal operative"'s semantic scores (both kinds), after checking that
+    they are the same bit for bit alone and first, in the middle or last of calls of 1–300."""
+    text, others = "waste disposal operative", [f"welder {i}" for i in range(300)]
+    digest = hashlib.sha256()
     for kind in ("occupation", "skill"):
-        alone = norm._semantic_bonus(kind, ["waste disposal operative"], ["en"])
+        alone = norm._semantic_bonus(kind, [text], ["en"])
         assert alone is not None
-        for at in sorted({0, company // 2, company}):
-            texts = [*others[:at], "waste disposal operative", *others[at:]]
-            together = norm._semantic_bonus(kind, texts, ["en"] * len(texts))
-            assert together is not None
-            assert np.array_equal(alone[1][0], together[1][at]), (kind, at)
+        for company in (1, 4, 16, 31, 300):
+            for at in sorted({0, company // 2, company}):
+                texts = [*others[:at], text, *others[at:company]]
+                together = norm._semantic_bonus(kind, texts, ["en"] * len(texts))
+                assert together is not None
+                assert np.array_equal(alone[1][0], together[1][at]), (kind, company, at)
+        digest.update(alone[1][0].tobytes())
+    return digest.hexdigest()
+
+
+def test_a_texts_semantic_scores_do_not_depend_on_the_other_texts_of_its_call() -> None:
+    """A matrix product sums in an order its kernel picks by shape (and, on some kernels, by a
+    row's position), and the last digit of a score decided ties and roundings by the call."""
+    semantic_scores_digest(shared_normalizer())
+
+
+def _cpu_has(flag: str) -> bool:
+    try:
+        return flag in Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+
+
+def test_semantic_scores_are_the_same_under_other_blas_kernels() -> None:
+    """The same scores, bit for bit, from OpenBLAS's kernels for other processors: the Haswell
+    kernel (also used on AMD Zen) gives a row different last bits by its position in a
+    product, which a float product of the batch would pass on."""
+    kernels = ["Prescott", *(["Haswell"] if _cpu_has("avx2") else [])]
+    script = (
+        "from tests.skills_taxonomy.test_semantic import semantic_scores_digest\n"
+        "from tests.skills_taxonomy.normalizer_fixture import shared_normalizer\n"
+        "print(semantic_scores_digest(shared_normalizer()))"
+    )
+    digests = {
+        kernel: subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "OPENBLAS_CORETYPE": kernel},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parents[2],
+        ).stdout.strip()
+        for kernel in kernels
+    }
+    assert set(digests.values()) == {semantic_scores_digest(shared_normalizer())}, digests
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrays(np.float32, (6, 16), elements=st.floats(-1, 1, width=32)),
+    st.permutations(range(6)),
+)
+def test_exact_cosines_are_close_and_do_not_depend_on_the_query_order(
+    queries: np.ndarray, order: list[int]
+) -> None:
+    queries = queries[np.abs(queries).max(axis=1) > 1e-3]
+    rows = QuantisedRows.of(np.random.default_rng(0).standard_normal((40, 16)).astype(np.float32))
+    got = exact_cosines(queries, rows)
+    expected = queries.astype(np.float64) @ rows.vectors().T.astype(np.float64)
+    bound = np.abs(queries).max(axis=1, keepdims=True) * np.abs(rows.vectors()).sum(axis=1) / 1000
+    assert np.all(np.abs(got - expected) <= bound + 1e-6)
+    shuffled = [i for i in order if i < len(queries)]
+    assert np.array_equal(exact_cosines(queries[shuffled], rows), got[shuffled])
 
 
 @pytest.mark.parametrize(
