@@ -13,6 +13,8 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
 * ``decorte_*`` — job-ad skill span → ESCO skill: query = the ``span`` column, gold = the skill
   whose English preferred label equals ``label``; rows labelled ``LABEL NOT PRESENT`` or
   ``UNDERSPECIFIED`` (or whose label is not an ESCO preferred label) are skipped.
+* ``arabic_titles`` — the team's own Arabic agency titles → ESCO occupation
+  (``benchmarks/arabic_titles.tsv``; a regression check, see its header).
 * ``selfsup_*`` — ESCO self-supervision (the data the weights were tuned on): held-out
   alternative labels as queries, noised (dropped word, "senior"/"H/F" added, a typo, word
   order); their own label stays in the index, so this measures robustness, not recall of
@@ -120,12 +122,36 @@ def load_sets(
                 if label in pref and span
             ]
             out.append(_set(name, "skill", "en", pairs, limit))
+        elif name == "arabic_titles":
+            pairs = _arabic_titles(taxonomy)
+            out.append(_set(name, "occupation", "ar", pairs, limit))
         elif name.startswith("selfsup_"):
             kind: Kind = "skill" if name.endswith("skill") else "occupation"
             out.append(selfsup_set(taxonomy, kind, n=limit or 2000, seed=0))
         else:
             raise SystemExit(f"unknown set {name!r}")
     return out
+
+
+#: The team's own Arabic titles (see the file's header): kept with the benchmarks, not a dev set.
+ARABIC_TITLES = Path(__file__).with_name("arabic_titles.tsv")
+
+
+def _arabic_titles(taxonomy: Taxonomy) -> list[tuple[str, frozenset[str]]]:
+    pref = dict(
+        taxonomy.labels.filter((pl.col("label_type") == "preferred") & (pl.col("lang") == "en"))
+        .join(taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri"), on="uri")
+        .select("text", "uri")
+        .iter_rows()
+    )
+    lines = [ln for ln in ARABIC_TITLES.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    pairs = []
+    for text, expected in (ln.split("\t") for ln in lines[1:] if ln.strip()):
+        unknown = [e for e in expected.split("|") if e not in pref]
+        if unknown:
+            raise SystemExit(f"{ARABIC_TITLES.name}: not an ESCO occupation: {unknown!r}")
+        pairs.append((text, frozenset(pref[e] for e in expected.split("|"))))
+    return pairs
 
 
 def _missing(name: str, path: Path) -> bool:
@@ -400,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
