@@ -107,14 +107,7 @@ def load_sets(
             path = dev / f"{name}_validation.csv"
             if _missing(name, path):
                 continue
-            pref = dict(
-                taxonomy.labels.filter(
-                    (pl.col("label_type") == "preferred") & (pl.col("lang") == "en")
-                )
-                .join(taxonomy.concepts.filter(pl.col("kind") == "skill").select("uri"), on="uri")
-                .select("text", "uri")
-                .iter_rows()
-            )
+            pref = _english_preferred(taxonomy, "skill")
             rows = pl.read_csv(path, infer_schema_length=0)
             pairs = [
                 (span, frozenset({pref[label]}))
@@ -137,13 +130,18 @@ def load_sets(
 ARABIC_TITLES = Path(__file__).with_name("arabic_titles.tsv")
 
 
-def _arabic_titles(taxonomy: Taxonomy) -> list[tuple[str, frozenset[str]]]:
-    pref = dict(
+def _english_preferred(taxonomy: Taxonomy, kind: Kind) -> dict[str, str]:
+    """English preferred label → URI, for the concepts of ``kind``."""
+    return dict(
         taxonomy.labels.filter((pl.col("label_type") == "preferred") & (pl.col("lang") == "en"))
-        .join(taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri"), on="uri")
+        .join(taxonomy.concepts.filter(pl.col("kind") == kind).select("uri"), on="uri")
         .select("text", "uri")
         .iter_rows()
     )
+
+
+def _arabic_titles(taxonomy: Taxonomy) -> list[tuple[str, frozenset[str]]]:
+    pref = _english_preferred(taxonomy, "occupation")
     lines = [ln for ln in ARABIC_TITLES.read_text("utf-8").splitlines() if not ln.startswith("#")]
     pairs = []
     for text, expected in (ln.split("\t") for ln in lines[1:] if ln.strip()):
