@@ -5,6 +5,9 @@ One ``ConceptIndex`` per kind ("skill", "occupation"), built once from label row
 * **labels** — every ESCO label (preferred, alternative, hidden; all languages; gendered pairs
   "boucher/bouchère" split into two labels), reduced to ``label_terms``. Labels are sorted by
   concept so that the best label of a concept is a ``np.maximum.reduceat`` over its slice.
+  *Group labels* (``LabelRows.group``: for an occupation, the names of its ISCO unit group,
+  "Conducteurs de chariots élévateurs") find a concept like its own labels but never name it
+  exactly, and count for neither its prior nor its meaning.
 * **char** — TF-IDF of character n-grams (``char_wb``) of each label: typos, compounds and
   morphology ("soudure" ~ "souder").
 * **word** — TF-IDF of words and word bigrams of each label, plus a *head* token (the role
@@ -82,6 +85,7 @@ class IndexState:
     label_key: Sequence[str]
     label_lang: Sequence[str]
     label_preferred: npt.NDArray[np.floating]
+    label_group: npt.NDArray[np.bool_]
     prior: npt.NDArray[np.floating]
     char_vocabulary: Sequence[str]
     char_idf: FloatMatrix
@@ -100,7 +104,9 @@ class IndexState:
 class LabelRows:
     """Labels of one kind, one row each (parallel tuples).
 
-    ``terms`` are the ``label_terms`` of ``text``; ``preferred`` marks preferred labels.
+    ``terms`` are the ``label_terms`` of ``text``; ``preferred`` marks preferred labels;
+    ``group`` marks labels the concept borrows from its group (``text`` is then the concept's
+    own name to show, ``terms`` those of the group's label).
     """
 
     concept: tuple[int, ...]
@@ -108,6 +114,7 @@ class LabelRows:
     terms: tuple[tuple[str, ...], ...]
     lang: tuple[str, ...]
     preferred: tuple[bool, ...]
+    group: tuple[bool, ...]
 
 
 def char_grams(word: str, lo: int = 3, hi: int = 4) -> tuple[str, ...]:
@@ -281,9 +288,11 @@ class ConceptIndex:
             raise ValueError(f"concepts without any label: {[self.uris[i] for i in missing[:5]]}")
         self.starts: IntArray = np.searchsorted(concept, np.arange(len(self.uris)))
         self.label_preferred = np.asarray([rows.preferred[i] for i in order], dtype=np.float32)
+        self.label_group = np.asarray([rows.group[i] for i in order], dtype=np.bool_)
         if prior is None:
             # Generic-concept prior: concepts with many names are the common ones ("nurse").
-            n_labels = np.diff(np.append(self.starts, len(concept))).astype(np.float32)
+            own = concept[~self.label_group]
+            n_labels = np.bincount(own, minlength=len(self.uris)).astype(np.float32)
             prior = np.log1p(n_labels) / np.log1p(n_labels.max())
         self.prior = np.asarray(prior, dtype=np.float32)
 
@@ -317,12 +326,15 @@ class ConceptIndex:
         )
         exact: dict[str, list[int]] = {}
         exact_preferred: dict[str, set[int]] = {}
-        for key, concept, preferred in zip(
+        for key, concept, preferred, group in zip(
             self.label_key,
             self.label_concept.tolist(),
             self.label_preferred.tolist(),
+            self.label_group.tolist(),
             strict=True,
         ):
+            if group:
+                continue
             exact.setdefault(key, []).append(concept)
             if preferred:
                 exact_preferred.setdefault(key, set()).add(concept)
@@ -369,6 +381,7 @@ class ConceptIndex:
             label_key=self.label_key,
             label_lang=self.label_lang,
             label_preferred=self.label_preferred,
+            label_group=self.label_group,
             prior=self.prior,
             char_vocabulary=_by_id(self.char.vocabulary_),
             char_idf=self.char.idf_,
@@ -396,6 +409,7 @@ class ConceptIndex:
         index.label_lang = tuple(state.label_lang)
         index.starts = np.searchsorted(index.label_concept, np.arange(len(index.uris)))
         index.label_preferred = np.asarray(state.label_preferred, dtype=np.float32)
+        index.label_group = np.asarray(state.label_group, dtype=np.bool_)
         index.prior = np.asarray(state.prior, dtype=np.float32)
         n_char = len(state.char_vocabulary)
         label_matrix = sp.csr_matrix(state.label_matrix, dtype=np.float32)

@@ -52,7 +52,7 @@ __all__ = [
 #: Where the store of the bundled taxonomy lives (next to the taxonomy bundle).
 BUNDLED_STORE_PATH = Path(__file__).parent / "data" / "normalizer_index.npz"
 #: Bumped when the layout of the file changes.
-STORE_FORMAT = "mobility-match/normalizer-index/2"
+STORE_FORMAT = "mobility-match/normalizer-index/3"
 #: Modules whose source decides the content of the index.
 _CODE = ("text.py", "_text.py", "index.py", "index_build.py", "index_store.py")
 _SEP = "\x1f"
@@ -61,6 +61,7 @@ _VOCABS = ("char_vocabulary", "word_vocabulary", "doc_vocabulary")
 _ARRAYS = (
     "label_concept",
     "label_preferred",
+    "label_group",
     "prior",
     *(f"{channel}_{part}" for channel in ("char", "word", "doc") for part in ("idf", "norms")),
 )
@@ -188,6 +189,7 @@ def _state(data: Mapping[str, npt.NDArray[np.generic]], kind: str, *, heads: boo
         label_key=strings("label_key"),
         label_lang=strings("label_lang"),
         label_preferred=array("label_preferred"),
+        label_group=array("label_group").astype(np.bool_),
         prior=array("prior"),
         char_vocabulary=strings("char_vocabulary"),
         char_idf=array("char_idf"),

@@ -531,7 +531,7 @@ def _concept_vectors(semantic: SemanticModel, index: ConceptIndex) -> npt.NDArra
     change here leaves the stored ones stale without notice. Rebuild the store after one
     (``python -m skills_taxonomy.index_store``);
     ``test_the_stored_concept_vectors_are_those_of_the_shipped_vectors`` fails until then."""
-    english = np.flatnonzero(np.asarray(index.label_lang) == _SEMANTIC_LANG)
+    english = np.flatnonzero((np.asarray(index.label_lang) == _SEMANTIC_LANG) & ~index.label_group)
     return semantic.centroids(
         [index.label_text[i] for i in english], index.label_concept[english], index.n_concepts
     )

@@ -40,8 +40,11 @@ def test_a_stored_index_answers_like_the_fitted_one(
         assert (a.doc.matrix_ != b.doc.matrix_).nnz == 0
         assert a.label_key == b.label_key
         assert a.exact == b.exact
+        np.testing.assert_array_equal(a.label_group, b.label_group)
         np.testing.assert_array_equal(a.prior, b.prior)
-    texts = ["pipe welder", "welding", "soudeur", "weldr of pipes"]
+    # The fixture's occupations borrow the name of their ISCO group "Welders and flamecutters".
+    assert fitted.indexes_["occupation"].label_group.sum() == 3
+    texts = ["pipe welder", "welding", "soudeur", "weldr of pipes", "flamecutters"]
     for kind in KINDS:
         assert loaded.normalize(texts, kind=kind) == fitted.normalize(texts, kind=kind)
 

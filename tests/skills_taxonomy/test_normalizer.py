@@ -145,6 +145,30 @@ def test_exact_label_is_method_exact_with_full_score(norm: Normalizer) -> None:
     assert preferred_en(result.matches[0].uri) == "plumber"
 
 
+def test_an_occupation_is_found_by_the_name_of_its_small_isco_group(norm: Normalizer) -> None:
+    """No French label of forklift operator says "chariot élévateur"; its ISCO group (8344,
+    "Conducteurs de chariots élévateurs") does. The match shows the occupation's own name, and
+    the group's name never counts as the occupation's exact name."""
+    lines = ["Conducteur / Conductrice de chariot élévateur", "Conducteurs de chariots élévateurs"]
+    for result in norm.normalize(lines, kind="occupation", lang="fr", top_k=3):
+        first = result.matches[0]
+        assert preferred_en(first.uri) == "forklift operator", result.text
+        assert first.label == "cariste"
+        assert first.method == "lexical" and first.score < 1.0
+        assert result.resolved
+
+
+def test_a_large_isco_group_lends_its_name_to_none_of_its_members(norm: Normalizer) -> None:
+    """ISCO 5223 "Vendeurs, magasin" holds 44 occupations: its name would tie them all, ahead of
+    the ones the text's own words name ("vendeur en magasin de mode", "vendeur")."""
+    index = norm.indexes_["occupation"]
+    group_keys = {k for k, g in zip(index.label_key, index.label_group, strict=True) if g}
+    assert "vendeur magasin" not in group_keys
+    assert "conducteur chariot elevateur" in group_keys
+    [result] = norm.normalize(["vendeur en magasin"], kind="occupation", lang="fr", top_k=3)
+    assert "sales assistant" in top_labels(result, 3)
+
+
 def test_batches_give_the_same_answer_as_single_texts(norm: Normalizer) -> None:
     unmemoised = Normalizer.__new__(Normalizer)  # each call scores its texts afresh
     unmemoised.__dict__.update(norm.__dict__)

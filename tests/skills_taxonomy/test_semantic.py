@@ -200,7 +200,7 @@ def test_a_language_without_vectors_is_a_clear_error() -> None:
 @pytest.mark.parametrize(
     ("text", "lang", "expected"),
     [
-        ("Pflegefachkraft", "de", "nurse assistant"),
+        ("Altenpfleger", "de", "home care aide"),
         ("cuidador de ancianos", "es", "home care aide"),
     ],
 )
