@@ -525,7 +525,8 @@ class Normalizer:
 
 
 def _concept_vectors(semantic: SemanticModel, index: ConceptIndex) -> npt.NDArray[np.float32]:
-    """The unit mean of the semantic vectors of each concept's English labels.
+    """The unit mean of the semantic vectors of each concept's own English labels (not the
+    labels it borrows from its ISCO group).
 
     The index store keeps these vectors, but its fingerprint does not cover this module: a
     change here leaves the stored ones stale without notice. Rebuild the store after one
