@@ -35,6 +35,7 @@ from skills_taxonomy._text import fold, is_arabic_letter
 __all__ = [
     "ABBREVIATIONS",
     "ARABIC_EVERYDAY_WORDS",
+    "FRENCH_SKILL_WORDS",
     "NOISE_PATTERNS",
     "NOISE_WORDS",
     "SKILL_NOISE_PATTERNS",
@@ -130,6 +131,50 @@ ABBREVIATIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "ba": "business analyst",
             }
         ),
+    }
+)
+
+#: What French CVs write for a skill, put in the wording of ESCO's French skill labels, which
+#: are verb phrases ("lire des plans standard", "traire des animaux", "utiliser un chariot
+#: élévateur"). Agencies write the noun ("lecture de plans", "traite des vaches"): the noun is
+#: kept and its verb added. A French certificate or shorthand ("CACES", "SST", "pack Office")
+#: becomes what it certifies or names. Applied to French skill texts only; words, or pairs of
+#: words, folded.
+FRENCH_SKILL_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        # certificates and shorthand of French CVs
+        "caces": "caces chariot elevateur",
+        "sst": "premiers soins",
+        "sauveteur secouriste": "premiers soins",
+        "secourisme": "secourisme premiers soins",
+        "epi": "equipements protection individuelle",
+        "pack office": "microsoft office",
+        "permis": "permis conduire vehicules",
+        "habilitation electrique": "securite electrique",
+        # nouns for ESCO's verbs
+        "lecture": "lecture lire",
+        "traite": "traite traire",
+        "cueillette": "cueillette cueillir",
+        "conduite": "conduite conduire",
+        "preparation": "preparation preparer",
+        "nettoyage": "nettoyage nettoyer",
+        "entretien": "entretien entretenir",
+        "reparation": "reparation reparer",
+        "installation": "installation installer",
+        "utilisation": "utilisation utiliser",
+        "montage": "montage monter",
+        "fabrication": "fabrication fabriquer",
+        "vente": "vente vendre",
+        "accueil": "accueil accueillir",
+        "recolte": "recolte recolter",
+        "plantation": "plantation planter",
+        "surveillance": "surveillance surveiller",
+        "redaction": "redaction rediger",
+        "saisie": "saisie saisir",
+        "traitement": "traitement traiter",
+        "controle": "controle controler",
+        "livraison": "livraison livrer",
+        "gestion": "gestion gerer",
     }
 )
 
@@ -415,7 +460,10 @@ def query_terms(
     kept = [w for w in words if w not in NOISE_WORDS]
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
-    terms = _terms(_expand_arabic(_expand(kept, table)))
+    expanded = _expand(kept, table)
+    if kind == "skill" and lang == "fr":
+        expanded = _expand(expanded, FRENCH_SKILL_WORDS)
+    terms = _terms(_expand_arabic(expanded))
     return terms or _terms(_words(folded))
 
 

@@ -93,6 +93,14 @@ SKILL_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("teamwork", "en", "teamwork principles", 5),
     ("strong communication skills", "en", "communication", 3),
     ("Connaissances en soudure", "fr", "welding techniques", 10),
+    # what French CVs write: certificates, shorthand, nouns for ESCO's verbs
+    ("CACES 3", "fr", "operate forklift", 1),
+    ("Maîtrise du pack Office", "fr", "use microsoft office", 1),
+    ("Sauveteur secouriste du travail", "fr", "provide first aid", 3),
+    ("port des EPI", "fr", "use personal protection equipment", 3),
+    ("Habilitation électrique B1V", "fr", "electrical safety regulations", 1),
+    ("gestion de stock", "fr", "manage inventory", 1),
+    ("Permis B", "fr", "drive vehicles", 3),
 ]
 
 

@@ -15,6 +15,7 @@ from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import (
     ABBREVIATIONS,
     ARABIC_EVERYDAY_WORDS,
+    FRENCH_SKILL_WORDS,
     fold_word,
     label_terms,
     query_terms,
@@ -123,6 +124,36 @@ def test_everyday_arabic_words_only_add_vocabulary_to_escos_arabic_labels() -> N
         key_terms = " ".join(fold_word(w) for w in re.findall(r"\w+", fold(key)))
         assert key_terms not in words and key_terms not in pairs, key
         assert all(fold_word(w) in words for w in re.findall(r"\w+", fold(value))), value
+
+
+def test_french_cv_words_point_at_escos_french_skill_wording() -> None:
+    """Every word a value adds is a word of an ESCO French skill label (else it finds
+    nothing); a value keeps no other word than its key's own."""
+    taxonomy = Taxonomy.load_bundled()
+    skills = taxonomy.concepts.filter(pl.col("kind") == "skill").select("uri")
+    labels = taxonomy.labels.join(skills, on="uri").filter(pl.col("lang") == "fr")["text"]
+    words = {term for label in labels for term in label_terms(label)}
+    for key, value in FRENCH_SKILL_WORDS.items():
+        added = set(label_terms(value)) - set(label_terms(key))
+        assert added, key
+        assert added <= words, (key, added - words)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "lang", "expected"),
+    [
+        ("CACES 3", "skill", "fr", ("cace", "chariot", "elevateur", "3")),
+        ("lecture de plans", "skill", "fr", ("lectur", "lire", "plan")),
+        ("Permis B", "skill", "fr", ("permis", "conduir", "vehicule", "b")),
+        # French skill texts only: an English skill text or a French job title is untouched.
+        ("Permis B", "skill", "en", ("permis", "b")),
+        ("Conducteur de chariot CACES", "occupation", "fr", ("conducteur", "chariot", "cace")),
+    ],
+)
+def test_french_cv_words_take_escos_wording_in_french_skill_texts_only(
+    text: str, kind: str, lang: str, expected: tuple[str, ...]
+) -> None:
+    assert query_terms(text, lang=lang, kind=kind) == expected  # type: ignore[arg-type]
 
 
 def test_gendered_esco_labels_split_in_two() -> None:
