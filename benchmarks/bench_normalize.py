@@ -15,6 +15,8 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
   ``UNDERSPECIFIED`` (or whose label is not an ESCO preferred label) are skipped.
 * ``arabic_titles`` — the team's own Arabic agency titles → ESCO occupation
   (``benchmarks/arabic_titles.tsv``; a regression check, see its header).
+* ``french_cv_skills`` — the team's own French CV skill lines → ESCO skill
+  (``benchmarks/french_cv_skills.tsv``; a regression check, see its header).
 * ``selfsup_*`` — ESCO self-supervision (the data the weights were tuned on): held-out
   alternative labels as queries, noised (dropped word, "senior"/"H/F" added, a typo, word
   order); their own label stays in the index, so this measures robustness, not recall of
@@ -116,8 +118,11 @@ def load_sets(
             ]
             out.append(_set(name, "skill", "en", pairs, limit))
         elif name == "arabic_titles":
-            pairs = _arabic_titles(taxonomy)
+            pairs = _team_set(ARABIC_TITLES, taxonomy, "occupation")
             out.append(_set(name, "occupation", "ar", pairs, limit))
+        elif name == "french_cv_skills":
+            pairs = _team_set(FRENCH_CV_SKILLS, taxonomy, "skill")
+            out.append(_set(name, "skill", "fr", pairs, limit))
         elif name.startswith("selfsup_"):
             kind: Kind = "skill" if name.endswith("skill") else "occupation"
             out.append(selfsup_set(taxonomy, kind, n=limit or 2000, seed=0))
@@ -126,8 +131,10 @@ def load_sets(
     return out
 
 
-#: The team's own Arabic titles (see the file's header): kept with the benchmarks, not a dev set.
+#: The team's own Arabic titles and French CV skill lines (see each file's header): kept with the
+#: benchmarks, not dev sets.
 ARABIC_TITLES = Path(__file__).with_name("arabic_titles.tsv")
+FRENCH_CV_SKILLS = Path(__file__).with_name("french_cv_skills.tsv")
 
 
 def _english_preferred(taxonomy: Taxonomy, kind: Kind) -> dict[str, str]:
@@ -140,14 +147,16 @@ def _english_preferred(taxonomy: Taxonomy, kind: Kind) -> dict[str, str]:
     )
 
 
-def _arabic_titles(taxonomy: Taxonomy) -> list[tuple[str, frozenset[str]]]:
-    pref = _english_preferred(taxonomy, "occupation")
-    lines = [ln for ln in ARABIC_TITLES.read_text("utf-8").splitlines() if not ln.startswith("#")]
+def _team_set(path: Path, taxonomy: Taxonomy, kind: Kind) -> list[tuple[str, frozenset[str]]]:
+    """The (text, expected URIs) rows of one of the team's TSV files (English preferred labels
+    of ``kind``, "|" between acceptable ones)."""
+    pref = _english_preferred(taxonomy, kind)
+    lines = [ln for ln in path.read_text("utf-8").splitlines() if not ln.startswith("#")]
     pairs = []
     for text, expected in (ln.split("\t") for ln in lines[1:] if ln.strip()):
         unknown = [e for e in expected.split("|") if e not in pref]
         if unknown:
-            raise SystemExit(f"{ARABIC_TITLES.name}: not an ESCO occupation: {unknown!r}")
+            raise SystemExit(f"{path.name}: not an ESCO {kind}: {unknown!r}")
         pairs.append((text, frozenset(pref[e] for e in expected.split("|"))))
     return pairs
 
@@ -424,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_cv_skills,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")

@@ -24,7 +24,8 @@ Ranking, per text:
    fitted to the same space on ESCO's labels in that language) is added with the weight of all
    the lexical evidence together, and the concepts closest in meaning join the pool even when
    no word is shared ("car repair" → "carry out repair of vehicles"). Texts in other languages
-   (Arabic, Italian…) are ranked exactly as without it.
+   (Arabic, Italian…) are ranked exactly as without it. The model reads ``semantic_text``: a
+   French skill text with the ESCO wording ``FRENCH_SKILL_WORDS`` adds to it.
 
 Agencies write the same short lines again and again: the model's answer per (kind, language
 given, ``top_k``, text) is memoised (``memo_size`` entries, least recently used dropped first;
@@ -71,7 +72,7 @@ from skills_taxonomy.semantic import (
     semantic_path,
 )
 from skills_taxonomy.taxonomy import Taxonomy
-from skills_taxonomy.text import label_terms, query_terms
+from skills_taxonomy.text import label_terms, query_terms, semantic_text
 
 __all__ = [
     "DEFAULT_MEMO_SIZE",
@@ -424,7 +425,9 @@ class Normalizer:
         for lang, (model, kinds) in self.semantic_.items():
             mine = [i for i, lg in enumerate(langs) if lg == lang] if kind in kinds else []
             if mine:
-                rows[mine] = model.encode([texts[i] for i in mine])
+                rows[mine] = model.encode(
+                    [semantic_text(texts[i], lang=lang, kind=kind) for i in mine]
+                )
         known = np.flatnonzero(rows.any(axis=1))
         if not len(known):
             return None

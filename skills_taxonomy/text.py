@@ -44,6 +44,7 @@ __all__ = [
     "fold_word",
     "label_terms",
     "query_terms",
+    "semantic_text",
     "split_gendered_label",
 ]
 
@@ -465,6 +466,23 @@ def query_terms(
         expanded = _expand(expanded, FRENCH_SKILL_WORDS)
     terms = _terms(_expand_arabic(expanded))
     return terms or _terms(_words(folded))
+
+
+def semantic_text(
+    text: str, *, lang: str | None, kind: Literal["skill", "occupation"] | None
+) -> str:
+    """What the semantic model reads for a query: ``text``, and for a French skill text the
+    words ``FRENCH_SKILL_WORDS`` adds ("CACES 3" is read as "CACES 3 chariot elevateur"), so
+    that its meaning agrees with its terms.
+
+    >>> semantic_text("lecture de plans", lang="fr", kind="skill")
+    'lecture de plans lire'
+    """
+    if kind != "skill" or lang != "fr":
+        return text
+    words = _words(fold(text))
+    added = [w for w in _expand(words, FRENCH_SKILL_WORDS) if w not in words]
+    return " ".join([text, *added])
 
 
 #: ESCO writes gendered occupation labels as "masculine/feminine" pairs in French, German,

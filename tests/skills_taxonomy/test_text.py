@@ -19,6 +19,7 @@ from skills_taxonomy.text import (
     fold_word,
     label_terms,
     query_terms,
+    semantic_text,
     split_gendered_label,
 )
 
@@ -154,6 +155,15 @@ def test_french_cv_words_take_escos_wording_in_french_skill_texts_only(
     text: str, kind: str, lang: str, expected: tuple[str, ...]
 ) -> None:
     assert query_terms(text, lang=lang, kind=kind) == expected  # type: ignore[arg-type]
+
+
+def test_the_semantic_model_reads_a_french_skill_text_with_escos_wording() -> None:
+    assert semantic_text("CACES 3", lang="fr", kind="skill") == "CACES 3 chariot elevateur"
+    assert semantic_text("lecture de plans", lang="fr", kind="skill") == "lecture de plans lire"
+    # Nothing to add, another language or an occupation: the text itself.
+    assert semantic_text("soudure TIG", lang="fr", kind="skill") == "soudure TIG"
+    assert semantic_text("CACES 3", lang="en", kind="skill") == "CACES 3"
+    assert semantic_text("cariste CACES", lang="fr", kind="occupation") == "cariste CACES"
 
 
 def test_gendered_esco_labels_split_in_two() -> None:
