@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,31 @@ def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
         main(["normalize", "--kind", "skill", "--jobs", "0"])
     assert exc.value.code == 2
     assert cli_normalize.default_jobs() in (1, 2)
+
+
+def _run_in_a_new_process(path: Path) -> tuple[str, str]:
+    script = (
+        "import sys\n"
+        "from api.cli import main\n"
+        f"code = main(['normalize', '--kind', 'skill', '--input', {str(path)!r}])\n"
+        "print(code, 'matching' in sys.modules, 'api.models' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    return done.stdout, done.stderr
+
+
+def test_normalize_starts_without_the_matching_core_or_the_service(tmp_path: Path) -> None:
+    """Only the run command's module is imported: ``normalize`` loads neither the matching core
+    nor the service's models (~2 s of start-up it does not use), and still maps its errors."""
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_bytes(b"welding\n")
+    bad.write_bytes(b"welding\n\xff\n")
+    out, err = _run_in_a_new_process(good)
+    assert len(out.splitlines()) == 1
+    assert err.strip().splitlines()[-1] == "0 False False"
+    out, err = _run_in_a_new_process(bad)
+    assert len(out.splitlines()) == 1
+    assert "normalize: error: line 2: invalid UTF-8" in err
+    assert err.strip().splitlines()[-1].startswith("2 ")
