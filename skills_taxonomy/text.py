@@ -12,8 +12,12 @@ sides meet in one normal form:
   (``NOISE_PATTERNS``: ``H/F``, ``(h/f/x)``, ``m/w/d``; ``NOISE_WORDS``: ``urgent``, ``senior``,
   ``CDI``, cities…) and expanding abbreviations (``ABBREVIATIONS``: ``tech. sup.``, ``dév.``,
   ``mgr``…), and with everyday Arabic job words put in the wording of ESCO's Arabic labels
-  (``ARABIC_EVERYDAY_WORDS``: ``طباخ`` → ``طاهي``). Noise is kept when removing it would leave
-  nothing.
+  (``ARABIC_EVERYDAY_WORDS``: ``طباخ`` → ``طاهي``), and for a French skill text the wording
+  of ESCO's French skill labels added (``FRENCH_SKILL_WORDS``: ``CACES`` → ``chariot
+  élévateur``, ``lecture`` → ``lire``). Noise is kept when removing it would leave nothing.
+
+``semantic_text(text, lang=..., kind=...)`` is what the semantic model reads of a query: the
+text, with the words ``FRENCH_SKILL_WORDS`` adds to a French skill text.
 
 All tables are plain data, documented where they are defined, and can be extended without
 touching the code. The reductions of ``fold_word`` are *conflating* rather than linguistic: they
@@ -462,10 +466,15 @@ def query_terms(
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
     expanded = _expand(kept, table)
-    if kind == "skill" and lang == "fr":
+    if _french_skill(lang, kind):
         expanded = _expand(expanded, FRENCH_SKILL_WORDS)
     terms = _terms(_expand_arabic(expanded))
     return terms or _terms(_words(folded))
+
+
+def _french_skill(lang: str | None, kind: str | None) -> bool:
+    """Whether ``FRENCH_SKILL_WORDS`` applies: a skill text in French."""
+    return kind == "skill" and lang == "fr"
 
 
 def semantic_text(
@@ -478,7 +487,7 @@ def semantic_text(
     >>> semantic_text("lecture de plans", lang="fr", kind="skill")
     'lecture de plans lire'
     """
-    if kind != "skill" or lang != "fr":
+    if not _french_skill(lang, kind):
         return text
     words = _words(fold(text))
     added = [w for w in _expand(words, FRENCH_SKILL_WORDS) if w not in words]
