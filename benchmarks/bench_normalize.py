@@ -15,6 +15,9 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
   ``UNDERSPECIFIED`` (or whose label is not an ESCO preferred label) are skipped.
 * ``arabic_titles`` — the team's own Arabic agency titles → ESCO occupation
   (``benchmarks/arabic_titles.tsv``; a regression check, see its header).
+* ``french_titles`` — the team's own French titles, official-style masculine / feminine forms
+  and wordings that differ from ESCO's → ESCO occupation (``benchmarks/french_titles.tsv``; a
+  check of the kind of text behind the ROME target, see its header).
 * ``french_cv_skills`` — the team's own French CV skill lines → ESCO skill
   (``benchmarks/french_cv_skills.tsv``; a regression check, see its header).
 * ``selfsup_*`` — ESCO self-supervision (the data the weights were tuned on): held-out
@@ -117,12 +120,10 @@ def load_sets(
                 if label in pref and span
             ]
             out.append(_set(name, "skill", "en", pairs, limit))
-        elif name == "arabic_titles":
-            pairs = _team_set(ARABIC_TITLES, taxonomy, "occupation")
-            out.append(_set(name, "occupation", "ar", pairs, limit))
-        elif name == "french_cv_skills":
-            pairs = _team_set(FRENCH_CV_SKILLS, taxonomy, "skill")
-            out.append(_set(name, "skill", "fr", pairs, limit))
+        elif name in TEAM_SETS:
+            team_kind, team_lang = TEAM_SETS[name]
+            pairs = _team_set(Path(__file__).with_name(f"{name}.tsv"), taxonomy, team_kind)
+            out.append(_set(name, team_kind, team_lang, pairs, limit))
         elif name.startswith("selfsup_"):
             kind: Kind = "skill" if name.endswith("skill") else "occupation"
             out.append(selfsup_set(taxonomy, kind, n=limit or 2000, seed=0))
@@ -131,10 +132,13 @@ def load_sets(
     return out
 
 
-#: The team's own Arabic titles and French CV skill lines (see each file's header): kept with the
-#: benchmarks, not dev sets.
-ARABIC_TITLES = Path(__file__).with_name("arabic_titles.tsv")
-FRENCH_CV_SKILLS = Path(__file__).with_name("french_cv_skills.tsv")
+#: The team's own sets, ``benchmarks/<name>.tsv`` (see each file's header) → (kind, language):
+#: kept with the benchmarks, not dev sets.
+TEAM_SETS: dict[str, tuple[Kind, str]] = {
+    "arabic_titles": ("occupation", "ar"),
+    "french_titles": ("occupation", "fr"),
+    "french_cv_skills": ("skill", "fr"),
+}
 
 
 def _english_preferred(taxonomy: Taxonomy, kind: Kind) -> dict[str, str]:
@@ -433,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_cv_skills,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
