@@ -9,8 +9,8 @@ Ranking, per text:
 
 1. **synonym** — a staff-confirmed mapping (``synonyms``: text → URI, compared after
    ``synonym_key`` folding) comes first with score 1.0.
-2. **exact** — the cleaned query equals the cleaned form of an ESCO label (any language):
-   score 1.0.
+2. **exact** — the cleaned query, as written, equals the cleaned form of an ESCO label (any
+   language): score 1.0. A query whose words had to be corrected first is never exact.
 3. **lexical / fuzzy / related** — the index score (char n-grams, words, head word, concept
    document; labels in the text's language slightly boosted, but every language searched),
    reranked over a short candidate list with ``rapidfuzz`` token-sort similarity. ``method`` says
@@ -382,18 +382,21 @@ class Normalizer:
         kind: Kind,
         top_k: int,
     ) -> list[tuple[Match, ...]]:
-        terms = [
-            index.correct(query_terms(t, lang=lg, kind=kind))
-            for t, lg in zip(texts, langs, strict=True)
-        ]
+        written = [query_terms(t, lang=lg, kind=kind) for t, lg in zip(texts, langs, strict=True)]
+        terms = [index.correct(ts) for ts in written]
         keys = [" ".join(ts) for ts in terms]
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            # Exact concepts may lie outside the pool: they join it as extras. The semantic
+            # Exact concepts may lie outside the pool: they join it as extras. A text is exact
+            # only as written: a word that no label holds and that was corrected to one
+            # ("coffreur" → "coiffeur") makes the text at best a lexical match. The semantic
             # score of a text in a language with vectors joins the index score before the pool
             # is chosen; ``semantic`` holds what it adds to each text's scale (0: none).
-            exact = [index.exact.get(keys[i], ()) for i in live]
+            exact = [
+                index.exact.get(keys[i], ()) if terms[i] == tuple(dict.fromkeys(written[i])) else ()
+                for i in live
+            ]
             bonus = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
             semantic = np.zeros(len(live), dtype=np.float64)
             if bonus is not None:

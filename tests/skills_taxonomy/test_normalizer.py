@@ -153,6 +153,16 @@ def test_exact_label_is_method_exact_with_full_score(norm: Normalizer) -> None:
     assert preferred_en(result.matches[0].uri) == "plumber"
 
 
+def test_a_corrected_word_never_makes_a_text_exact(norm: Normalizer) -> None:
+    """The word "coffreur" (formwork builder) is in no ESCO label, one letter from "coiffeur": the
+    typo correction may try the hairdresser, but never as the text's exact name at score 1.0.
+    A real typo of an exact label ("Plumbr") still finds it first, as a lexical match."""
+    formwork, typo = norm.normalize(["Coffreur", "Plumbr"], kind="occupation", lang=None)
+    assert all(m.method != "exact" and m.score < 1.0 for m in formwork.matches)
+    assert typo.matches[0].method == "lexical"
+    assert preferred_en(typo.matches[0].uri) == "plumber"
+
+
 def test_an_occupation_is_found_by_the_name_of_its_small_isco_group(norm: Normalizer) -> None:
     """No French label of forklift operator says "chariot élévateur"; its ISCO group (8344,
     "Conducteurs de chariots élévateurs") does. The match shows the occupation's own name, and
