@@ -14,10 +14,12 @@ sides meet in one normal form:
   ``mgr``…), and with everyday Arabic job words put in the wording of ESCO's Arabic labels
   (``ARABIC_EVERYDAY_WORDS``: ``طباخ`` → ``طاهي``), and for a French skill text the wording
   of ESCO's French skill labels added (``FRENCH_SKILL_WORDS``: ``CACES`` → ``chariot
-  élévateur``, ``lecture`` → ``lire``). Noise is kept when removing it would leave nothing.
+  élévateur``, ``lecture`` → ``lire``), and for a French job title everyday trade words put in
+  the wording of ESCO's French occupation labels (``FRENCH_OCCUPATION_WORDS``: ``bûcheron`` →
+  ``ouvrier forestier``). Noise is kept when removing it would leave nothing.
 
 ``semantic_text(text, lang=..., kind=...)`` is what the semantic model reads of a query: the
-text, with the words ``FRENCH_SKILL_WORDS`` adds to a French skill text.
+text, with the words the two French tables add to a French text.
 
 All tables are plain data, documented where they are defined, and can be extended without
 touching the code. The reductions of ``fold_word`` are *conflating* rather than linguistic: they
@@ -39,6 +41,7 @@ from skills_taxonomy._text import fold, is_arabic_letter
 __all__ = [
     "ABBREVIATIONS",
     "ARABIC_EVERYDAY_WORDS",
+    "FRENCH_OCCUPATION_WORDS",
     "FRENCH_SKILL_WORDS",
     "NOISE_PATTERNS",
     "NOISE_WORDS",
@@ -180,6 +183,43 @@ FRENCH_SKILL_WORDS: Mapping[str, str] = MappingProxyType(
         "controle": "controle controler",
         "livraison": "livraison livrer",
         "gestion": "gestion gerer",
+    }
+)
+
+#: Everyday French job words that no ESCO label uses, mapped to the wording of ESCO's French
+#: occupation labels: "bûcheron" → "ouvrier forestier", "coffreur" → "cimentier" (ESCO's
+#: concrete finishers "réalisent des coffrages"), "vendangeur" → "cueilleur viticole". Without
+#: it such a word was corrected to the nearest label word: "coffreur" became "coiffeur",
+#: "vendangeur" "vendeur". Written by the team from the trades of mobility programmes
+#: (construction, farming, hotels). Applied to French occupation texts; one or two words per
+#: key, looked up by the ``fold_word`` keys of the words, reduced until they hold
+#: ("bûcheronnes" finds "bûcheronne"); the key gives way to its value. No key is a word, or a
+#: pair of words, of an ESCO label, and every word of a value is a word of an ESCO French
+#: occupation label (a test checks both): the table only adds vocabulary.
+FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        # construction
+        "coffreur": "cimentier",
+        "bancheur": "cimentier",
+        "terrassier": "ouvrier genie civil",
+        "terrassement": "bulldozer excavatrice",
+        "pelleteuse": "conducteur excavatrice",
+        "pelliste": "conducteur excavatrice",
+        "pelle hydraulique": "excavatrice",
+        "pelle mecanique": "excavatrice",
+        "climaticien": "frigoriste climatisation",
+        # farming and forestry
+        "bucheron": "ouvrier forestier",
+        "bucheronne": "ouvrier forestier",
+        "bucheronnage": "ouvrier forestier",
+        "sylviculteur": "ouvrier sylvicole",
+        "horticulteur": "ouvrier horticole",
+        "maraicher": "ouvrier horticole",
+        "serriste": "ouvrier horticole",
+        "vendangeur": "cueilleur viticole",
+        "trayeur": "ouvrier elevage",
+        # hotels and homes
+        "lingere": "lingerie",
     }
 )
 
@@ -437,6 +477,22 @@ _ARABIC_WORDS: Mapping[str, str] = {
 }
 
 
+def _french_key(word: str) -> str:
+    """``fold_word`` until it holds: a feminine plural loses its "s", then its "e"
+    ("bucheronnes" → "bucheronne" → "bucheronn"), and meets its feminine singular."""
+    key = fold_word(word)
+    while (shorter := fold_word(key)) != key:
+        key = shorter
+    return key
+
+
+#: ``FRENCH_OCCUPATION_WORDS`` by ``_french_key`` keys, values folded.
+_FRENCH_OCCUPATION: Mapping[str, str] = {
+    " ".join(_french_key(w) for w in _words(fold(k))): " ".join(_words(fold(v)))
+    for k, v in FRENCH_OCCUPATION_WORDS.items()
+}
+
+
 def _expand_arabic(words: list[str]) -> list[str]:
     if not any(is_arabic_letter(w[0]) for w in words):
         return words
@@ -465,33 +521,37 @@ def query_terms(
     kept = [w for w in words if w not in NOISE_WORDS]
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
-    expanded = _expand(kept, table)
-    if _french_skill(lang, kind):
-        expanded = _expand(expanded, FRENCH_SKILL_WORDS)
+    expanded = _french_words(_expand(kept, table), lang, kind)
     terms = _terms(_expand_arabic(expanded))
     return terms or _terms(_words(folded))
 
 
-def _french_skill(lang: str | None, kind: str | None) -> bool:
-    """Whether ``FRENCH_SKILL_WORDS`` applies: a skill text in French."""
-    return kind == "skill" and lang == "fr"
+def _french_words(words: list[str], lang: str | None, kind: str | None) -> list[str]:
+    """``words`` of a French text in the wording of ESCO's French labels of ``kind``
+    (``FRENCH_SKILL_WORDS``, ``FRENCH_OCCUPATION_WORDS``); any other text's as they are."""
+    if lang != "fr":
+        return words
+    if kind == "skill":
+        return _expand(words, FRENCH_SKILL_WORDS)
+    if kind == "occupation":
+        return _expand(words, _FRENCH_OCCUPATION, [_french_key(w) for w in words])
+    return words
 
 
 def semantic_text(
     text: str, *, lang: str | None, kind: Literal["skill", "occupation"] | None
 ) -> str:
-    """What the semantic model reads for a query: ``text``, and for a French skill text the
-    words ``FRENCH_SKILL_WORDS`` adds ("CACES 3" is read as "CACES 3 chariot elevateur"), so
-    that its meaning agrees with its terms.
+    """What the semantic model reads for a query: ``text``, and for a French text the words
+    ``FRENCH_SKILL_WORDS`` or ``FRENCH_OCCUPATION_WORDS`` add ("CACES 3" is read as "CACES 3
+    chariot elevateur", "Bûcheron" as "Bûcheron ouvrier forestier"), so that its meaning
+    agrees with its terms.
 
     >>> semantic_text("lecture de plans", lang="fr", kind="skill")
     'lecture de plans lire'
     """
-    if not _french_skill(lang, kind):
-        return text
     words = _words(fold(text))
-    added = [w for w in _expand(words, FRENCH_SKILL_WORDS) if w not in words]
-    return " ".join([text, *added])
+    added = [w for w in dict.fromkeys(_french_words(words, lang, kind)) if w not in words]
+    return " ".join([text, *added]) if added else text
 
 
 #: ESCO writes gendered occupation labels as "masculine/feminine" pairs in French, German,

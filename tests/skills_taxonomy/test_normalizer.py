@@ -66,6 +66,13 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("سائق كلارك", "ar", "forklift operator", 1),
     ("ميكانيكي سيارات", None, "vehicle technician", 1),
     ("جباص", None, "plasterer", 1),
+    # everyday French trade words that no ESCO label uses (typo correction made "coffreur" a
+    # hairdresser and "vendangeuse" a saleswoman)
+    ("Bûcheron / Bûcheronne", None, "forest worker", 1),
+    ("Conducteur de pelle hydraulique", "fr", "excavator operator", 1),
+    ("Coffreur bancheur", None, "concrete finisher", 1),
+    ("Vendangeuse", "fr", "vineyard worker", 3),
+    ("Maraîcher", None, "horticulture worker", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]

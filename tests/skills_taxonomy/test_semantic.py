@@ -175,7 +175,8 @@ def test_french_texts_use_the_french_vectors_only_when_given() -> None:
 FRENCH_CASES = [
     # (French text, kind, French preferred label expected first with the French vectors);
     # written from ESCO knowledge: without them the lexical scores put another concept first.
-    ("maçon coffreur", "occupation", "maçon/maçonne"),
+    ("maçon bâtiment gros œuvre", "occupation", "maçon/maçonne"),
+    ("poseur de parquet", "occupation", "parqueteur/parqueteuse"),
     ("soudure à l'arc", "skill", "appliquer des techniques de soudage à l’arc"),
 ]
 

@@ -15,6 +15,7 @@ from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import (
     ABBREVIATIONS,
     ARABIC_EVERYDAY_WORDS,
+    FRENCH_OCCUPATION_WORDS,
     FRENCH_SKILL_WORDS,
     fold_word,
     label_terms,
@@ -157,6 +158,46 @@ def test_french_cv_words_take_escos_wording_in_french_skill_texts_only(
     assert query_terms(text, lang=lang, kind=kind) == expected  # type: ignore[arg-type]
 
 
+def test_everyday_french_job_words_only_add_vocabulary_to_escos_labels() -> None:
+    """No key is a word, or a pair of words, of any ESCO occupation label in any language (it
+    would change what that label's own wording finds), and every word of a value is a word of
+    an ESCO French occupation label (else it finds nothing)."""
+    taxonomy = Taxonomy.load_bundled()
+    occupations = taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri")
+    labels = taxonomy.labels.join(occupations, on="uri")
+    words: set[str] = set()
+    pairs: set[str] = set()
+    for label in labels["text"]:
+        terms = [fold_word(w) for w in re.findall(r"\w+", fold(label))]
+        words.update(terms)
+        pairs.update(f"{a} {b}" for a, b in itertools.pairwise(terms))
+    french = {
+        t for label in labels.filter(pl.col("lang") == "fr")["text"] for t in label_terms(label)
+    }
+    for key, value in FRENCH_OCCUPATION_WORDS.items():
+        key_terms = " ".join(fold_word(w) for w in re.findall(r"\w+", fold(key)))
+        assert key_terms not in words and key_terms not in pairs, key
+        assert set(label_terms(value)) <= french, value
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "lang", "expected"),
+    [
+        ("Bûcheron / Bûcheronne", "occupation", "fr", ("ouvrier", "forestier")),
+        ("Bûcheronnes", "occupation", "fr", ("ouvrier", "forestier")),
+        ("Conducteur de pelle hydraulique", "occupation", "fr", ("conducteur", "excavateur")),
+        ("Vendangeuse saisonnière", "occupation", "fr", ("cueilleur", "viticol", "saisonnier")),
+        # French job titles only: a skill text or a text in another language is untouched.
+        ("bûcheron", "skill", "fr", ("bucheron",)),
+        ("Bûcheron", "occupation", "en", ("bucheron",)),
+    ],
+)
+def test_everyday_french_job_words_take_escos_wording_in_french_titles_only(
+    text: str, kind: str, lang: str, expected: tuple[str, ...]
+) -> None:
+    assert query_terms(text, lang=lang, kind=kind) == expected  # type: ignore[arg-type]
+
+
 def test_the_semantic_model_reads_a_french_skill_text_with_escos_wording() -> None:
     assert semantic_text("CACES 3", lang="fr", kind="skill") == "CACES 3 chariot elevateur"
     assert semantic_text("lecture de plans", lang="fr", kind="skill") == "lecture de plans lire"
@@ -164,6 +205,11 @@ def test_the_semantic_model_reads_a_french_skill_text_with_escos_wording() -> No
     assert semantic_text("soudure TIG", lang="fr", kind="skill") == "soudure TIG"
     assert semantic_text("CACES 3", lang="en", kind="skill") == "CACES 3"
     assert semantic_text("cariste CACES", lang="fr", kind="occupation") == "cariste CACES"
+    # A French job title with an everyday trade word: its ESCO wording, once.
+    assert (
+        semantic_text("Bûcheron / Bûcheronne", lang="fr", kind="occupation")
+        == "Bûcheron / Bûcheronne ouvrier forestier"
+    )
 
 
 def test_gendered_esco_labels_split_in_two() -> None:
