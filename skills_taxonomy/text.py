@@ -50,6 +50,7 @@ __all__ = [
     "fold",
     "fold_word",
     "label_terms",
+    "one_gender",
     "query_terms",
     "semantic_text",
     "split_gendered_label",
@@ -544,14 +545,54 @@ def semantic_text(
     """What the semantic model reads for a query: ``text``, and for a French text the words
     ``FRENCH_SKILL_WORDS`` or ``FRENCH_OCCUPATION_WORDS`` add ("CACES 3" is read as "CACES 3
     chariot elevateur", "Bûcheron" as "Bûcheron ouvrier forestier"), so that its meaning
-    agrees with its terms.
+    agrees with its terms; of a "masculine / feminine" pair, the first form (``one_gender``).
 
     >>> semantic_text("lecture de plans", lang="fr", kind="skill")
     'lecture de plans lire'
     """
+    text = one_gender(text)
     words = _words(fold(text))
     added = [w for w in dict.fromkeys(_french_words(words, lang, kind)) if w not in words]
     return " ".join([text, *added]) if added else text
+
+
+_SLASH_RE = re.compile(r"\s*/\s*")
+
+
+def one_gender(text: str) -> str:
+    """``text`` with the second form of a "masculine / feminine" pair left out, whether the
+    pair names the whole title or only its first words: "Poseur / Poseuse de parquet" →
+    "Poseur de parquet", "Landwirt/Landwirtin" → "Landwirt", "conseiller en X/conseillère en
+    X" → "conseiller en X". A pair: each word of the left side and the word in the same place
+    on the right are forms of one word (same ``fold_word``, or one a short extension of the
+    other), not all the same; the right side then loses as many words as the left side has.
+    Any other slash ("Plombier / Chauffagiste", "Sales Executive / Sales Assistant", "TCP/IP")
+    stays.
+
+    >>> one_gender("Conseiller / Conseillère en investissements financiers")
+    'Conseiller en investissements financiers'
+    """
+    if "/" not in text:
+        return text
+    for slash in _SLASH_RE.finditer(text):
+        left, right = text[: slash.start()], text[slash.end() :]
+        left_words = _TOKEN_RE.findall(left)
+        right_words = list(_TOKEN_RE.finditer(right))
+        n = len(left_words)
+        if not n or len(right_words) < n:
+            continue
+        pairs = [(fold(a), fold(b[0])) for a, b in zip(left_words, right_words, strict=False)]
+        if all(_forms_of_one_word(a, b) for a, b in pairs) and any(a != b for a, b in pairs):
+            return left + right[right_words[n - 1].end() :]
+    return text
+
+
+def _forms_of_one_word(a: str, b: str) -> bool:
+    """Whether two folded words are forms of one word ("poseur", "poseuse")."""
+    if fold_word(a) == fold_word(b):
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 3
 
 
 #: ESCO writes gendered occupation labels as "masculine/feminine" pairs in French, German,

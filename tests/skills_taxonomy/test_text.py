@@ -19,6 +19,7 @@ from skills_taxonomy.text import (
     FRENCH_SKILL_WORDS,
     fold_word,
     label_terms,
+    one_gender,
     query_terms,
     semantic_text,
     split_gendered_label,
@@ -208,8 +209,44 @@ def test_the_semantic_model_reads_a_french_skill_text_with_escos_wording() -> No
     # A French job title with an everyday trade word: its ESCO wording, once.
     assert (
         semantic_text("Bûcheron / Bûcheronne", lang="fr", kind="occupation")
-        == "Bûcheron / Bûcheronne ouvrier forestier"
+        == "Bûcheron ouvrier forestier"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # France's official style, the pair on the first words only
+        ("Poseur / Poseuse de parquet", "Poseur de parquet"),
+        (
+            "Conseiller commercial / Conseillère commerciale en énergie",
+            "Conseiller commercial en énergie",
+        ),
+        ("Aide-soignant / Aide-soignante", "Aide-soignant"),
+        # ESCO's and Germany's style, the whole title twice
+        ("conseiller en énergie/conseillère en énergie", "conseiller en énergie"),
+        ("Landwirt/Landwirtin", "Landwirt"),
+        (
+            "Geprüfter Fachagrarwirt/Geprüfte Fachagrarwirtin - Direktvermarktung",
+            "Geprüfter Fachagrarwirt - Direktvermarktung",
+        ),
+        # other slashes stay
+        ("Plombier / Chauffagiste", "Plombier / Chauffagiste"),
+        ("Sales Executive / Sales Assistant", "Sales Executive / Sales Assistant"),
+        ("TCP/IP", "TCP/IP"),
+        ("Boucher (h/f/x)", "Boucher (h/f/x)"),
+    ],
+)
+def test_one_gender_keeps_the_first_form_of_a_gendered_pair(text: str, expected: str) -> None:
+    assert one_gender(text) == expected
+
+
+def test_the_semantic_model_reads_one_form_of_a_gendered_title() -> None:
+    """The second form only weighs the title's meaning towards its job word ("Poseur /
+    Poseuse de parquet" found stair installers; "Poseur de parquet" finds the floor layer)."""
+    text = "Poseur / Poseuse de parquet"
+    assert semantic_text(text, lang="fr", kind="occupation") == "Poseur de parquet"
+    assert query_terms(text, lang="fr") == query_terms("Poseur de parquet", lang="fr")
 
 
 def test_gendered_esco_labels_split_in_two() -> None:
