@@ -519,12 +519,32 @@ def query_terms(
         cleaned = _SKILL_NOISE_RE.sub(" ", cleaned.replace("'", " ").replace("’", " "))
     words = _words(cleaned)
     table = ABBREVIATIONS["fr" if lang == "fr" else "en"]
-    kept = [w for w in words if w not in NOISE_WORDS]
+    kept = [w for i, w in enumerate(words) if w not in NOISE_WORDS or _names_a_field(words, i)]
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
     expanded = _french_words(_expand(kept, table), lang, kind)
     terms = _terms(_expand_arabic(expanded))
     return terms or _terms(_words(folded))
+
+
+#: Noise words that also name a field of work: kept after a preposition that follows a word
+#: of the title (``_names_a_field``).
+_FIELD_NOISE_WORDS = frozenset(
+    {"recherche", "emploi", "mission", "recrutement", "contrat", "contract", "contracts"}
+)
+
+
+def _names_a_field(words: Sequence[str], i: int) -> bool:
+    """Whether the noise word ``words[i]`` names a field: one of ``_FIELD_NOISE_WORDS`` after
+    a preposition that follows a word of the title ("directeur de recherche", "conseiller à
+    l'emploi", "chargé de mission"), not advert noise ("Recherche soudeur", "offre d'emploi",
+    "soudeur en CDI")."""
+    j = i - 1
+    if words[i] not in _FIELD_NOISE_WORDS or j < 0 or words[j] not in STOP_WORDS:
+        return False
+    while j >= 0 and words[j] in STOP_WORDS:
+        j -= 1
+    return j >= 0 and words[j] not in NOISE_WORDS
 
 
 def _french_words(words: list[str], lang: str | None, kind: str | None) -> list[str]:

@@ -54,10 +54,34 @@ def test_plurals_and_case_fold_to_one_key() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Soudeur TIG H/F", "Soudeur TIG (h/f/x)", "soudeur TIG F/H - URGENT", "Soudeur TIG m/w/d CDI"],
+    [
+        "Soudeur TIG H/F",
+        "Soudeur TIG (h/f/x)",
+        "soudeur TIG F/H - URGENT",
+        "Soudeur TIG m/w/d CDI",
+        "Recherche soudeur TIG",
+        "Offre d'emploi : soudeur TIG",
+        "Soudeur TIG en CDI à Casablanca",
+    ],
 )
 def test_advert_noise_is_dropped_from_queries(text: str) -> None:
     assert query_terms(text, lang="fr") == ("soudeur", "tig")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Directeur / Directrice de recherche", "directeur de recherche"),
+        ("Conseiller / Conseillère à l'emploi", "conseiller emploi"),
+        ("Chargé de mission", "chargé mission"),
+        ("Consultant en recrutement", "consultant recrutement"),
+    ],
+)
+def test_a_noise_word_that_names_the_field_of_a_title_stays(text: str, expected: str) -> None:
+    """The words "recherche", "emploi", "mission" are advert noise ("Recherche soudeur"), but
+    the field of work after a preposition in a title (ESCO: "directeur de recherche/directrice
+    de recherche")."""
+    assert query_terms(text, lang="fr") == label_terms(expected)
 
 
 def test_noise_is_kept_when_nothing_else_is_left() -> None:
