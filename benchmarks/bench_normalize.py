@@ -20,6 +20,9 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
   check of the kind of text behind the ROME target, see its header).
 * ``french_cv_skills`` — the team's own French CV skill lines → ESCO skill
   (``benchmarks/french_cv_skills.tsv``; a regression check, see its header).
+* ``official_fr`` — ESCO's French preferred occupation labels written the way France's
+  official titles are ("Conseiller / Conseillère en X"; 1,500 drawn): the form of the ROME
+  target's titles, on names the index holds.
 * ``selfsup_*`` — ESCO self-supervision (the data the weights were tuned on): held-out
   alternative labels as queries, noised (dropped word, "senior"/"H/F" added, a typo, word
   order); their own label stays in the index, so this measures robustness, not recall of
@@ -59,6 +62,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from skills_taxonomy.normalizer import Kind, Normalizer
 from skills_taxonomy.taxonomy import Taxonomy
+from skills_taxonomy.text import split_gendered_label
 
 DEFAULT_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev"
 ISCO_PREFIX = "http://data.europa.eu/esco/isco/C"
@@ -124,6 +128,8 @@ def load_sets(
             team_kind, team_lang = TEAM_SETS[name]
             pairs = _team_set(Path(__file__).with_name(f"{name}.tsv"), taxonomy, team_kind)
             out.append(_set(name, team_kind, team_lang, pairs, limit))
+        elif name == "official_fr":
+            out.append(official_french_set(taxonomy, n=limit or 1500, seed=0))
         elif name.startswith("selfsup_"):
             kind: Kind = "skill" if name.endswith("skill") else "occupation"
             out.append(selfsup_set(taxonomy, kind, n=limit or 2000, seed=0))
@@ -223,6 +229,35 @@ def selfsup_set(taxonomy: Taxonomy, kind: Kind, *, n: int, seed: int) -> EvalSet
     queries = tuple(noisy(t, rng) for t in alts["text"])
     return EvalSet(
         f"selfsup_{kind}", kind, None, queries, tuple(frozenset({u}) for u in alts["uri"])
+    )
+
+
+def official_french_set(taxonomy: Taxonomy, *, n: int, seed: int) -> EvalSet:
+    """ESCO's French preferred occupation labels written the way France's official titles
+    are, the pair on the first word only: "conseiller en X/conseillère en X" → "Conseiller /
+    Conseillère en X" (labels whose two forms differ in their first word only)."""
+    uris = taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri")
+    labels = (
+        taxonomy.labels.join(uris, on="uri")
+        .filter((pl.col("lang") == "fr") & (pl.col("label_type") == "preferred"))
+        .select("uri", "text")
+        .sort("uri")
+    )
+    pairs = []
+    for uri, text in labels.iter_rows():
+        forms = split_gendered_label(text)
+        if len(forms) != 2:
+            continue
+        (m, *rest), (f, *f_rest) = (form.split() for form in forms)
+        if rest and rest == f_rest and m != f:
+            pairs.append((f"{m[:1].upper()}{m[1:]} / {f[:1].upper()}{f[1:]} {' '.join(rest)}", uri))
+    pairs = random.Random(seed).sample(pairs, min(n, len(pairs)))
+    return EvalSet(
+        "official_fr",
+        "occupation",
+        "fr",
+        tuple(q for q, _ in pairs),
+        tuple(frozenset({u}) for _, u in pairs),
     )
 
 
@@ -437,7 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,official_fr,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
