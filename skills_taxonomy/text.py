@@ -209,6 +209,8 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         "pelle hydraulique": "excavatrice",
         "pelle mecanique": "excavatrice",
         "climaticien": "frigoriste climatisation",
+        "calorifugeur": "monteur isolation",
+        "ripeur": "eboueur",
         # farming and forestry
         "bucheron": "ouvrier forestier",
         "bucheronne": "ouvrier forestier",
@@ -219,8 +221,15 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         "serriste": "ouvrier horticole",
         "vendangeur": "cueilleur viticole",
         "trayeur": "ouvrier elevage",
+        "vigne": "viticole",
+        "moissonneuse": "engins agricoles",
+        "moissonneuse batteuse": "engins agricoles",
+        "ostreiculteur": "aquaculture",
+        "conchyliculteur": "aquaculture",
+        "fromager": "produits laitiers",
         # hotels and homes
         "lingere": "lingerie",
+        "menage": "aide menager",
     }
 )
 
