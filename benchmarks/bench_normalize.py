@@ -20,6 +20,8 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
   check of the kind of text behind the ROME target, see its header).
 * ``french_cv_skills`` — the team's own French CV skill lines → ESCO skill
   (``benchmarks/french_cv_skills.tsv``; a regression check, see its header).
+* ``arabic_skills`` — the team's own Arabic CV skill lines → ESCO skill
+  (``benchmarks/arabic_skills.tsv``; a regression check, see its header).
 * ``official_fr`` — ESCO's French preferred occupation labels written the way France's
   official titles are ("Conseiller / Conseillère en X"; 1,500 drawn): the form of the ROME
   target's titles, on names the index holds.
@@ -144,6 +146,7 @@ TEAM_SETS: dict[str, tuple[Kind, str]] = {
     "arabic_titles": ("occupation", "ar"),
     "french_titles": ("occupation", "fr"),
     "french_cv_skills": ("skill", "fr"),
+    "arabic_skills": ("skill", "ar"),
 }
 
 
@@ -472,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,official_fr,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,arabic_skills,official_fr,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
