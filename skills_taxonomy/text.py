@@ -41,6 +41,7 @@ from skills_taxonomy._text import fold, is_arabic_letter
 __all__ = [
     "ABBREVIATIONS",
     "ARABIC_EVERYDAY_WORDS",
+    "ARABIC_SKILL_WORDS",
     "FRENCH_OCCUPATION_WORDS",
     "FRENCH_SKILL_WORDS",
     "NOISE_PATTERNS",
@@ -184,6 +185,81 @@ FRENCH_SKILL_WORDS: Mapping[str, str] = MappingProxyType(
         "controle": "controle controler",
         "livraison": "livraison livrer",
         "gestion": "gestion gerer",
+    }
+)
+
+#: Skill words of Arabic CVs, put in the English wording of ESCO's skill labels (ESCO has no
+#: Arabic skill labels): "لحام" → "welding", "رافعة شوكية" → "forklift", "إسعافات أولية" →
+#: "first aid". Written by the team from the trades of mobility programmes; one or two words
+#: per key, looked up by the ``fold_word`` keys of the words ("الخياطة" finds "خياطة"), the key
+#: giving way to its value. Applied to skill texts only. Every word of a value is a word of an
+#: ESCO English skill label (a test checks it). To be reviewed by native speakers before it
+#: grows.
+ARABIC_SKILL_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        # trades
+        "لحام": "welding",
+        "أرغون": "welding",
+        "رافعة شوكية": "operate forklift",
+        "قيادة": "drive",
+        "رخصة": "vehicles",
+        "سباكة": "plumbing",
+        "تركيب": "install",
+        "شبكات": "systems",
+        "نجارة": "carpentry",
+        "تبليط": "lay tiles",
+        "بلاط": "tiles",
+        "جبس": "plaster",
+        "دهان": "paint",
+        "طلاء": "paint",
+        "جدران": "surfaces",
+        "كهرباء": "electricity",
+        "كهربائي": "electrical",
+        "ميكانيك": "mechanics",
+        "صيانة": "maintain",
+        "تكييف": "air conditioning",
+        "خياطة": "sewing",
+        "يدوية": "manual",
+        "قص الشعر": "hair cutting",
+        "تنظيف": "clean",
+        "أسطح": "surfaces",
+        "نظافة": "hygiene",
+        "معايير": "standards",
+        # kitchen, care, farm
+        "طبخ": "cooking",
+        "طهي": "cooking",
+        "خبز": "bake goods",
+        "إسعافات أولية": "first aid",
+        "رعاية": "care",
+        "مسنين": "elderly people",
+        "أطفال": "babysitting",
+        "جني": "harvest",
+        "قطف": "harvest",
+        "محاصيل": "crop",
+        "ري": "irrigate",
+        "مزروعات": "soil",
+        "تقليم": "prune",
+        "أشجار": "plants trees",
+        "حلب": "milk animals",
+        # office and sales
+        "محاسبة": "accounting",
+        "برمجة": "computer programming",
+        "مبيعات": "selling",
+        "بيع": "selling",
+        "خدمة العملاء": "customer service",
+        "عمل جماعي": "work in teams",
+        "تواصل": "communication",
+        "إدارة": "manage",
+        "مخزون": "inventory",
+        "تغليف": "packaging",
+        "إكسل": "spreadsheets",
+        "برنامج": "software",
+        # languages named as skills
+        "الإنجليزية": "english",
+        "الفرنسية": "french",
+        "الألمانية": "german",
+        "الإسبانية": "spanish",
+        "العربية": "arabic",
     }
 )
 
@@ -349,7 +425,7 @@ STOP_WORDS: frozenset[str] = frozenset(
         "a", "pour", "par", "sur", "dans", "avec", "ou", "of", "the", "and", "for", "in", "on",
         "to", "with", "an", "or", "at", "by", "as", "from", "der", "die", "das", "und", "fur",
         "im", "von", "el", "los", "las", "y", "del", "para", "con", "qu", "s", "j", "n", "c",
-        "m", "t", "e",
+        "m", "t",
     }
 )  # fmt: skip
 
@@ -503,10 +579,20 @@ _FRENCH_OCCUPATION: Mapping[str, str] = {
 }
 
 
-def _expand_arabic(words: list[str]) -> list[str]:
+#: ``ARABIC_SKILL_WORDS`` by ``fold_word`` keys, values folded.
+_ARABIC_SKILLS: Mapping[str, str] = {
+    _arabic_key(k): " ".join(_words(fold(v))) for k, v in ARABIC_SKILL_WORDS.items()
+}
+
+
+def _expand_arabic(words: list[str], kind: str | None) -> list[str]:
     if not any(is_arabic_letter(w[0]) for w in words):
         return words
-    return _expand(words, _ARABIC_WORDS, [fold_word(w) for w in words])
+    keys = [fold_word(w) for w in words]
+    if kind == "skill":
+        words = _expand(words, _ARABIC_SKILLS, keys)
+        keys = [fold_word(w) for w in words]
+    return _expand(words, _ARABIC_WORDS, keys)
 
 
 def query_terms(
@@ -532,7 +618,7 @@ def query_terms(
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
     expanded = _french_words(_expand(kept, table), lang, kind)
-    terms = _terms(_expand_arabic(expanded))
+    terms = _terms(_expand_arabic(expanded, kind))
     return terms or _terms(_words(folded))
 
 

@@ -110,6 +110,10 @@ SKILL_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("Habilitation électrique B1V", "fr", "electrical safety regulations", 1),
     ("gestion de stock", "fr", "manage inventory", 1),
     ("Permis B", "fr", "drive vehicles", 3),
+    # Arabic CV lines (ESCO has no Arabic skill labels)
+    ("قيادة الرافعة الشوكية", None, "operate forklift", 1),
+    ("الإسعافات الأولية", None, "provide first aid", 3),
+    ("رعاية المسنين", None, "tend to elderly people", 1),
 ]
 
 
@@ -160,6 +164,14 @@ def test_exact_label_is_method_exact_with_full_score(norm: Normalizer) -> None:
     assert result.matches[0].method == "exact"
     assert result.matches[0].score == 1.0
     assert preferred_en(result.matches[0].uri) == "plumber"
+
+
+def test_a_bare_word_is_not_the_exact_name_of_its_e_concept(norm: Normalizer) -> None:
+    """The words "learning" and "procurement" were "e-learning" and "e-procurement", exact, 1.0:
+    the "e" of "e-" was dropped as a stop word. Now no label is their exact name."""
+    for text in ("learning", "procurement", "selling"):
+        [result] = norm.normalize([text], kind="skill", lang="en")
+        assert all(m.method != "exact" and m.score < 1.0 for m in result.matches), text
 
 
 def test_a_corrected_word_never_makes_a_text_exact(norm: Normalizer) -> None:

@@ -15,6 +15,7 @@ from skills_taxonomy.taxonomy import Taxonomy
 from skills_taxonomy.text import (
     ABBREVIATIONS,
     ARABIC_EVERYDAY_WORDS,
+    ARABIC_SKILL_WORDS,
     FRENCH_OCCUPATION_WORDS,
     FRENCH_SKILL_WORDS,
     fold_word,
@@ -151,6 +152,40 @@ def test_everyday_arabic_words_only_add_vocabulary_to_escos_arabic_labels() -> N
         key_terms = " ".join(fold_word(w) for w in re.findall(r"\w+", fold(key)))
         assert key_terms not in words and key_terms not in pairs, key
         assert all(fold_word(w) in words for w in re.findall(r"\w+", fold(value))), value
+
+
+def test_arabic_skill_words_point_at_escos_english_skill_wording() -> None:
+    """Every word of a value is a word of an ESCO English skill label (else it finds
+    nothing)."""
+    taxonomy = Taxonomy.load_bundled()
+    skills = taxonomy.concepts.filter(pl.col("kind") == "skill").select("uri")
+    labels = taxonomy.labels.join(skills, on="uri").filter(pl.col("lang") == "en")["text"]
+    words = {term for label in labels for term in label_terms(label)}
+    for key, value in ARABIC_SKILL_WORDS.items():
+        assert set(label_terms(value)) <= words, (key, set(label_terms(value)) - words)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("لحام", "skill", ("welding",)),
+        ("قيادة الرافعة الشوكية", "skill", ("driv", "operat", "forklift")),
+        ("الإسعافات الأولية", "skill", ("first", "aid")),
+        # skill texts only: an Arabic job title keeps its Arabic words
+        ("لحام", "occupation", ("لحام",)),
+    ],
+)
+def test_arabic_skill_words_take_escos_english_wording_in_skill_texts_only(
+    text: str, kind: str, expected: tuple[str, ...]
+) -> None:
+    assert query_terms(text, kind=kind) == expected  # type: ignore[arg-type]
+
+
+def test_a_one_letter_prefix_is_a_word_of_the_label() -> None:
+    """The label "e-learning" is not "learning": the "e" of "e-" stays a term, so the bare word
+    is no exact name of the e- concept."""
+    assert label_terms("e-learning") == ("e", "learning")
+    assert label_terms("e-learning") != query_terms("learning")
 
 
 def test_french_cv_words_point_at_escos_french_skill_wording() -> None:
