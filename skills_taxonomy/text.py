@@ -132,6 +132,8 @@ ABBREVIATIONS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "mech": "mechanical",
                 "dir": "director",
                 "hse": "health safety environment",
+                "ac": "air conditioning",
+                "a c": "air conditioning",
                 "cs": "customer service",
                 "dept": "department",
                 "asso": "associate",

@@ -98,6 +98,8 @@ def test_noise_is_kept_when_nothing_else_is_left() -> None:
         ("Sr Software Eng", "en", "software engineer"),
         ("ASST ADMIN MGR", "en", "assistant administrator manager"),
         ("tech. maintenance", None, "technician maintenance"),
+        ("AC technician", "en", "air conditioning technician"),
+        ("A/C Technician", "en", "air conditioning technician"),
     ],
 )
 def test_abbreviations_expand_per_language(text: str, lang: str | None, expected: str) -> None:
