@@ -9,8 +9,9 @@ Ranking, per text:
 
 1. **synonym** — a staff-confirmed mapping (``synonyms``: text → URI, compared after
    ``synonym_key`` folding) comes first with score 1.0.
-2. **exact** — the cleaned query, as written, equals the cleaned form of an ESCO label (any
-   language): score 1.0. A query whose words had to be corrected first is never exact.
+2. **exact** — the query as written ("Head Chef"), else the cleaned query ("Soudeur H/F"),
+   equals the cleaned form of an ESCO label (any language): score 1.0. A query whose words had
+   to be corrected first is never exact.
 3. **lexical / fuzzy / related** — the index score (char n-grams, words, head word, concept
    document; labels in the text's language slightly boosted, but every language searched),
    reranked over a short candidate list with ``rapidfuzz`` token-sort similarity. ``method`` says
@@ -388,15 +389,12 @@ class Normalizer:
         live = [i for i, ts in enumerate(terms) if ts]
         results: dict[int, tuple[Match, ...]] = {}
         if live:
-            # Exact concepts may lie outside the pool: they join it as extras. A text is exact
-            # only as written: a word that no label holds and that was corrected to one
-            # ("coffreur" → "coiffeur") makes the text at best a lexical match. The semantic
-            # score of a text in a language with vectors joins the index score before the pool
-            # is chosen; ``semantic`` holds what it adds to each text's scale (0: none).
-            exact = [
-                index.exact.get(keys[i], ()) if terms[i] == tuple(dict.fromkeys(written[i])) else ()
-                for i in live
-            ]
+            # Exact concepts (``_exact_key``) may lie outside the pool: they join it as extras.
+            # The semantic score of a text in a language with vectors joins the index score
+            # before the pool is chosen; ``semantic`` holds what it adds to each text's scale
+            # (0: none).
+            exact_keys = [self._exact_key(index, texts[i], written[i], terms[i]) for i in live]
+            exact = [index.exact.get(key, ()) for key in exact_keys]
             bonus = self._semantic_bonus(kind, [texts[i] for i in live], [langs[i] for i in live])
             semantic = np.zeros(len(live), dtype=np.float64)
             if bonus is not None:
@@ -410,10 +408,30 @@ class Normalizer:
                 bonus=bonus,
             )
             ranked = self._rank_pools(
-                index, concepts, scores, best_label, [keys[i] for i in live], exact, top_k, semantic
+                index,
+                concepts,
+                scores,
+                best_label,
+                [keys[i] for i in live],
+                exact_keys,
+                exact,
+                top_k,
+                semantic,
             )
             results = dict(zip(live, ranked, strict=True))
         return [results.get(i, ()) for i in range(len(texts))]
+
+    @staticmethod
+    def _exact_key(
+        index: ConceptIndex, text: str, written: tuple[str, ...], terms: tuple[str, ...]
+    ) -> str:
+        """The label key a text is exact for, "" for none: the whole text as written ("Head
+        Chef" names the head chef, though "head" is advert noise elsewhere), else its cleaned
+        terms, unless a word had to be corrected ("coffreur" → "coiffeur" is no exact match)."""
+        whole = " ".join(label_terms(text))
+        if whole in index.exact:
+            return whole
+        return " ".join(terms) if terms == tuple(dict.fromkeys(written)) else ""
 
     def _semantic_bonus(
         self, kind: Kind, texts: Sequence[str], langs: Sequence[str | None]
@@ -460,16 +478,19 @@ class Normalizer:
         own_scores: npt.NDArray[np.float32],
         best_label: npt.NDArray[np.int32],
         keys: Sequence[str],
+        exact_keys: Sequence[str],
         exact: Sequence[Sequence[int]],
         top_k: int,
         semantic: npt.NDArray[np.float64],
     ) -> list[tuple[Match, ...]]:
         """Final ranking of each text's pool (``index.pools``; ``-1`` pads are skipped): index
         score + ``rapidfuzz`` token-sort similarity of the text and the concept's best label,
-        exact-label concepts first. Similarities of every (text, candidate) pair come from one
-        ``rapidfuzz.process.cpdist`` call; scores and order are computed in numpy, and only the
-        ``top_k`` kept per text become ``Match`` objects. ``semantic`` is what the semantic term
-        adds to each text's scale (its score is in the index score; 0: none)."""
+        exact-label concepts first (``exact``: the concepts of each text's ``exact_keys``, those
+        it names by their preferred label before the others). Similarities of every (text,
+        candidate) pair come from one ``rapidfuzz.process.cpdist`` call; scores and order are
+        computed in numpy, and only the ``top_k`` kept per text become ``Match`` objects.
+        ``semantic`` is what the semantic term adds to each text's scale (its score is in the
+        index score; 0: none)."""
         n, width = concepts.shape
         valid = concepts >= 0
         concept = np.where(valid, concepts, index.n_concepts)
@@ -489,12 +510,12 @@ class Normalizer:
         scale = self._scale() + semantic[:, None]
         score = (own_scores.astype(np.float64) + _FUZZ_WEIGHT * fz / 100.0) / scale
         pair = np.arange(n)[:, None] * index.n_concepts + concepts
-        exact_keys = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
-        is_exact = np.isin(pair, exact_keys) & valid
+        exact_pairs = [row * index.n_concepts + c for row, found in enumerate(exact) for c in found]
+        is_exact = np.isin(pair, exact_pairs) & valid
         # Above every non-exact match; a concept the text names by its preferred label first.
         preferred_keys = [
             row * index.n_concepts + c
-            for row, key in enumerate(keys)
+            for row, key in enumerate(exact_keys)
             if exact[row]
             for c in index.exact_preferred.get(key, ())
         ]

@@ -174,6 +174,25 @@ def test_a_bare_word_is_not_the_exact_name_of_its_e_concept(norm: Normalizer) ->
         assert all(m.method != "exact" and m.score < 1.0 for m in result.matches), text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Head Chef", "head chef"),
+        ("Chief Executive Officer", "chief executive officer"),
+        ("Head Waiter", "head waiter/head waitress"),
+    ],
+)
+def test_a_title_that_is_an_esco_label_as_written_is_that_label(
+    norm: Normalizer, text: str, expected: str
+) -> None:
+    """The words "head" and "chief" are advert noise ("Head of sales"), but "Head Chef" is an
+    ESCO occupation: it answered "chef", exact, 1.0, and "Chief Executive Officer" "executive
+    officer". The text as written is tried first."""
+    [result] = norm.normalize([text], kind="occupation", lang="en")
+    assert result.matches[0].method == "exact"
+    assert preferred_en(result.matches[0].uri) == expected
+
+
 def test_a_corrected_word_never_makes_a_text_exact(norm: Normalizer) -> None:
     """The word "coffreur" (formwork builder) is in no ESCO label, one letter from "coiffeur": the
     typo correction may try the hairdresser, but never as the text's exact name at score 1.0.
