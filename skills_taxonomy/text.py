@@ -287,6 +287,10 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         "pelle hydraulique": "excavatrice",
         "pelle mecanique": "excavatrice",
         "climaticien": "frigoriste climatisation",
+        # ESCO's French labels of vehicle technician say "technicien de véhicules" only
+        "mecanicien automobile": "technicien vehicules",
+        "mecanicien auto": "technicien vehicules",
+        "mecanicien poids": "technicien vehicules poids",
         "calorifugeur": "monteur isolation",
         "ripeur": "eboueur",
         # farming and forestry

@@ -74,6 +74,7 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("Vendangeuse", "fr", "vineyard worker", 3),
     ("Maraîcher", None, "horticulture worker", 1),
     ("Femme de ménage", "fr", "domestic cleaner", 3),
+    ("Mécanicien poids lourds", None, "vehicle technician", 1),
     ("Ouvrier / Ouvrière de la vigne", None, "vineyard worker", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
