@@ -270,7 +270,7 @@ ARABIC_SKILL_WORDS: Mapping[str, str] = MappingProxyType(
 #: concrete finishers "réalisent des coffrages"), "vendangeur" → "cueilleur viticole". Without
 #: it such a word was corrected to the nearest label word: "coffreur" became "coiffeur",
 #: "vendangeur" "vendeur". Written by the team from the trades of mobility programmes
-#: (construction, farming, hotels). Applied to French occupation texts; one or two words per
+#: (construction, farming, hotels). Applied to French occupation texts; one to four words per
 #: key, looked up by the ``fold_word`` keys of the words, reduced until they hold
 #: ("bûcheronnes" finds "bûcheronne"); the key gives way to its value. No key is a word, or a
 #: pair of words, of an ESCO label, and every word of a value is a word of an ESCO French
@@ -309,7 +309,11 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         "ostreiculteur": "aquaculture",
         "conchyliculteur": "aquaculture",
         "fromager": "produits laitiers",
+        # warehouses, shops, cleaning
+        "agent de quai": "manutentionnaire",
+        "employe de libre service": "employe de rayon",
         # hotels and homes
+        "commis de salle": "serveur",
         "lingere": "lingerie",
         "menage": "aide menager",
     }
@@ -543,20 +547,27 @@ def label_terms(text: str) -> tuple[str, ...]:
 def _expand(
     words: list[str], table: Mapping[str, str], keys: Sequence[str] | None = None
 ) -> list[str]:
-    """``words`` with each word, or pair of words, found in ``table`` replaced by its value;
-    ``keys`` (default: the words themselves) are what is looked up."""
+    """``words`` with each run of up to ``_MAX_KEY_WORDS`` words found in ``table`` replaced by
+    its value, the longest run first; ``keys`` (default: the words themselves) are what is
+    looked up."""
     keys = words if keys is None else keys
     out: list[str] = []
     i = 0
     while i < len(words):
-        pair = f"{keys[i]} {keys[i + 1]}" if i + 1 < len(words) else ""
-        if pair in table:
-            out.extend(table[pair].split())
-            i += 2
-            continue
-        out.extend(table[keys[i]].split() if keys[i] in table else [words[i]])
-        i += 1
+        for n in range(min(_MAX_KEY_WORDS, len(words) - i), 0, -1):
+            phrase = keys[i] if n == 1 else " ".join(keys[i : i + n])
+            if phrase in table:
+                out.extend(table[phrase].split())
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
     return out
+
+
+#: Words in the longest key of a table ("agent de service hospitalier").
+_MAX_KEY_WORDS = 4
 
 
 def _arabic_key(text: str) -> str:
