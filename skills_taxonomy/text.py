@@ -545,16 +545,20 @@ def label_terms(text: str) -> tuple[str, ...]:
 
 
 def _expand(
-    words: list[str], table: Mapping[str, str], keys: Sequence[str] | None = None
+    words: list[str],
+    table: Mapping[str, str],
+    keys: Sequence[str] | None = None,
+    *,
+    longest: int = 2,
 ) -> list[str]:
-    """``words`` with each run of up to ``_MAX_KEY_WORDS`` words found in ``table`` replaced by
-    its value, the longest run first; ``keys`` (default: the words themselves) are what is
-    looked up."""
+    """``words`` with each run of up to ``longest`` words found in ``table`` (its longest key)
+    replaced by its value, the longest run first; ``keys`` (default: the words themselves) are
+    what is looked up."""
     keys = words if keys is None else keys
     out: list[str] = []
     i = 0
     while i < len(words):
-        for n in range(min(_MAX_KEY_WORDS, len(words) - i), 0, -1):
+        for n in range(min(longest, len(words) - i), 0, -1):
             phrase = keys[i] if n == 1 else " ".join(keys[i : i + n])
             if phrase in table:
                 out.extend(table[phrase].split())
@@ -564,10 +568,6 @@ def _expand(
             out.append(words[i])
             i += 1
     return out
-
-
-#: Words in the longest key of a table ("agent de service hospitalier").
-_MAX_KEY_WORDS = 4
 
 
 def _arabic_key(text: str) -> str:
@@ -594,6 +594,7 @@ _FRENCH_OCCUPATION: Mapping[str, str] = {
     " ".join(_french_key(w) for w in _words(fold(k))): " ".join(_words(fold(v)))
     for k, v in FRENCH_OCCUPATION_WORDS.items()
 }
+_FRENCH_OCCUPATION_LONGEST = max(len(k.split()) for k in _FRENCH_OCCUPATION)
 
 
 #: ``ARABIC_SKILL_WORDS`` by ``fold_word`` keys, values folded.
@@ -667,7 +668,8 @@ def _french_words(words: list[str], lang: str | None, kind: str | None) -> list[
     if kind == "skill":
         return _expand(words, FRENCH_SKILL_WORDS)
     if kind == "occupation":
-        return _expand(words, _FRENCH_OCCUPATION, [_french_key(w) for w in words])
+        keys = [_french_key(w) for w in words]
+        return _expand(words, _FRENCH_OCCUPATION, keys, longest=_FRENCH_OCCUPATION_LONGEST)
     return words
 
 
