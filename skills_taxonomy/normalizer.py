@@ -431,7 +431,7 @@ class Normalizer:
         whole = " ".join(label_terms(text))
         if whole in index.exact:
             return whole
-        return " ".join(terms) if terms == tuple(dict.fromkeys(written)) else ""
+        return " ".join(terms) if terms == written else ""
 
     def _semantic_bonus(
         self, kind: Kind, texts: Sequence[str], langs: Sequence[str | None]
