@@ -685,6 +685,8 @@ def semantic_text(
     'lecture de plans lire'
     """
     text = one_gender(text)
+    if lang != "fr":
+        return text
     words = _words(fold(text))
     added = [w for w in dict.fromkeys(_french_words(words, lang, kind)) if w not in words]
     return " ".join([text, *added]) if added else text
