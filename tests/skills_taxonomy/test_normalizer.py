@@ -65,6 +65,8 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("عامل فلاحي", None, "crop production worker", 1),
     ("سائق كلارك", "ar", "forklift operator", 1),
     ("ميكانيكي سيارات", None, "vehicle technician", 1),
+    ("ميكانيكي شاحنات", None, "vehicle technician", 1),
+    ("عامل تعبئة", None, "hand packer", 1),
     ("جباص", None, "plasterer", 1),
     # everyday French trade words that no ESCO label uses (typo correction made "coffreur" a
     # hairdresser and "vendangeuse" a saleswoman)
