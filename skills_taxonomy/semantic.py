@@ -42,6 +42,7 @@ __all__ = [
     "piece_ids",
     "quantise",
     "semantic_path",
+    "unknown_piece_id",
 ]
 
 BUNDLED_SEMANTIC_PATH = Path(__file__).parent / "data" / "semantic_en.npz"
@@ -112,9 +113,15 @@ def exact_cosines(queries: FloatMatrix, rows: QuantisedRows) -> FloatMatrix:
 
 def piece_ids(tokenizer: Tokenizer, texts: Sequence[str]) -> list[npt.NDArray[np.int64]]:
     """The known word-piece ids of each text (special and unknown pieces left out)."""
-    unknown = tokenizer.token_to_id("[UNK]")
+    unknown = unknown_piece_id(tokenizer)
     encoded = tokenizer.encode_batch(list(texts), add_special_tokens=False)
     return [np.asarray([i for i in e.ids if i != unknown], dtype=np.int64) for e in encoded]
+
+
+def unknown_piece_id(tokenizer: Tokenizer) -> int | None:
+    """The id of the tokenizer's unknown piece ("[UNK]" for BERT's WordPiece, "<unk>" for
+    MPNet's)."""
+    return tokenizer.token_to_id(getattr(tokenizer.model, "unk_token", "[UNK]"))
 
 
 class SemanticModel:
@@ -122,6 +129,10 @@ class SemanticModel:
 
     def __init__(self, vectors: FloatMatrix, tokenizer: Tokenizer) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # A text's pieces, all of them and no more: an encoder's tokenizer file may ask for
+        # padding to a fixed length (MPNet's does) or truncation.
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
         self.tokenizer = tokenizer
         self.dim = int(self.vectors.shape[1])
 

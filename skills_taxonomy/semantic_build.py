@@ -36,7 +36,12 @@ import polars as pl
 from sklearn.decomposition import PCA
 from tokenizers import Tokenizer
 
-from skills_taxonomy.semantic import BUNDLED_SEMANTIC_PATH, SemanticModel, piece_ids
+from skills_taxonomy.semantic import (
+    BUNDLED_SEMANTIC_PATH,
+    SemanticModel,
+    piece_ids,
+    unknown_piece_id,
+)
 from skills_taxonomy.taxonomy import Taxonomy
 
 EPOCHS = 5
@@ -62,6 +67,9 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
     started = time.perf_counter()
     static = distill(model_name=str(model_dir), pca_dims=None, device="cpu")
     tokenizer = static.tokenizer
+    # One text at a time, whole: a padded or truncated encoding would add or lose pieces.
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
     texts = training_texts(taxonomy)
     teacher = SentenceTransformer(str(model_dir), device="cpu")
     target = torch.tensor(
@@ -103,15 +111,16 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
 
 
 def _pieces(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
-    """Word-piece ids of each text, unknown pieces dropped (a text with none gets [UNK])."""
+    """Word-piece ids of each text, unknown pieces dropped (a text with none gets the unknown
+    piece)."""
     found = piece_ids(tokenizer, texts)
-    unknown = tokenizer.token_to_id("[UNK]")
+    unknown = unknown_piece_id(tokenizer)
     return [ids.tolist() or [unknown] for ids in found]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, required=True, help="all-MiniLM-L6-v2 directory")
+    parser.add_argument("--model", type=Path, required=True, help="sentence-encoder directory")
     parser.add_argument("--out", type=Path, default=BUNDLED_SEMANTIC_PATH)
     args = parser.parse_args(argv)
     build(args.model, args.out, Taxonomy.load_bundled())

@@ -109,12 +109,13 @@ def build(
     epochs: int,
     holdout: float,
     lr: float,
+    english_path: Path = BUNDLED_SEMANTIC_PATH,
 ) -> None:
     import torch
 
     torch.manual_seed(SEED)
     started = time.perf_counter()
-    english = SemanticModel.load(BUNDLED_SEMANTIC_PATH)
+    english = SemanticModel.load(english_path)
     labels = _labels(taxonomy)
     uris, kind_list, targets = concept_targets(english, labels)
     kinds = np.asarray(kind_list)
@@ -189,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--holdout", type=float, default=0.0, help="fraction of concepts kept out (a check)"
     )
     parser.add_argument("--lr", type=float, default=LEARNING_RATE)
+    parser.add_argument(
+        "--english", type=Path, default=BUNDLED_SEMANTIC_PATH, help="the English piece vectors"
+    )
     args = parser.parse_args(argv)
     build(
         args.out or semantic_path(args.lang),
@@ -197,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         epochs=args.epochs,
         holdout=args.holdout,
         lr=args.lr,
+        english_path=args.english,
     )
     return 0
 

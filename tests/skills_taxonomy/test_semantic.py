@@ -25,7 +25,13 @@ from skills_taxonomy.normalizer import (
     Normalizer,
     _concept_vectors,
 )
-from skills_taxonomy.semantic import QuantisedRows, SemanticModel, exact_cosines, quantise
+from skills_taxonomy.semantic import (
+    QuantisedRows,
+    SemanticModel,
+    exact_cosines,
+    piece_ids,
+    quantise,
+)
 from tests.skills_taxonomy.normalizer_fixture import preferred_en, shared_normalizer
 
 
@@ -61,6 +67,23 @@ def test_texts_become_unit_vectors_and_unknown_text_a_zero_one() -> None:
     assert vectors.shape == (4, model().dim)
     assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-5)
     assert not vectors[2:].any()
+
+
+def test_unknown_and_padding_pieces_count_for_nothing_whatever_the_tokenizer_names_them() -> None:
+    # MPNet's tokenizer calls its unknown piece "<unk>" (and also has a "[UNK]" entry), and its
+    # file asks for padding to 128 pieces.
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = {"<unk>": 0, "<pad>": 1, "weld": 2, "##er": 3, "[UNK]": 4}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.enable_padding(pad_id=1, pad_token="<pad>", length=8)
+    tokenizer.enable_truncation(max_length=2)
+    semantic = SemanticModel(np.eye(5, dtype=np.float32), tokenizer)
+    assert [ids.tolist() for ids in piece_ids(semantic.tokenizer, ["zzz welder weld"])] == [
+        [2, 3, 2]
+    ]
+    assert np.allclose(semantic.encode(["zzz welder weld"])[0], np.array([0, 0, 2, 1, 0]) / 5**0.5)
 
 
 def test_meaning_not_spelling_decides_the_similarity() -> None:
