@@ -119,8 +119,8 @@ def piece_ids(tokenizer: Tokenizer, texts: Sequence[str]) -> list[npt.NDArray[np
 
 
 def unknown_piece_id(tokenizer: Tokenizer) -> int | None:
-    """The id of the tokenizer's unknown piece ("[UNK]" for BERT's WordPiece, "<unk>" for
-    MPNet's)."""
+    """The id of the tokenizer's unknown piece, by the name its model gives it ("[UNK]" in BERT's
+    and MPNet's WordPiece; "<unk>" in many others)."""
     return tokenizer.token_to_id(getattr(tokenizer.model, "unk_token", "[UNK]"))
 
 

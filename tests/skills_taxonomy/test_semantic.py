@@ -70,8 +70,8 @@ def test_texts_become_unit_vectors_and_unknown_text_a_zero_one() -> None:
 
 
 def test_unknown_and_padding_pieces_count_for_nothing_whatever_the_tokenizer_names_them() -> None:
-    # MPNet's tokenizer calls its unknown piece "<unk>" (and also has a "[UNK]" entry), and its
-    # file asks for padding to 128 pieces.
+    # A tokenizer's unknown piece may be "<unk>" while its vocabulary also holds "[UNK]" (MPNet's
+    # holds both); MPNet's tokenizer file also asks for padding to 128 pieces and truncation.
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     vocab = {"<unk>": 0, "<pad>": 1, "weld": 2, "##er": 3, "[UNK]": 4}
