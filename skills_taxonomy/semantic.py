@@ -43,6 +43,7 @@ __all__ = [
     "quantise",
     "semantic_path",
     "unknown_piece_id",
+    "whole_texts",
 ]
 
 BUNDLED_SEMANTIC_PATH = Path(__file__).parent / "data" / "semantic_en.npz"
@@ -124,16 +125,20 @@ def unknown_piece_id(tokenizer: Tokenizer) -> int | None:
     return tokenizer.token_to_id(getattr(tokenizer.model, "unk_token", "[UNK]"))
 
 
+def whole_texts(tokenizer: Tokenizer) -> Tokenizer:
+    """``tokenizer``, set to give all of a text's pieces and no more: an encoder's tokenizer
+    file may ask for padding to a fixed length (MPNet's asks for 128) or for truncation."""
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 class SemanticModel:
     """Unit vectors for texts (``encode``) and for groups of texts (``centroids``)."""
 
     def __init__(self, vectors: FloatMatrix, tokenizer: Tokenizer) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        # A text's pieces, all of them and no more: an encoder's tokenizer file may ask for
-        # padding to a fixed length (MPNet's does) or truncation.
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
-        self.tokenizer = tokenizer
+        self.tokenizer = whole_texts(tokenizer)
         self.dim = int(self.vectors.shape[1])
 
     @classmethod

@@ -41,6 +41,7 @@ from skills_taxonomy.semantic import (
     SemanticModel,
     piece_ids,
     unknown_piece_id,
+    whole_texts,
 )
 from skills_taxonomy.taxonomy import Taxonomy
 
@@ -66,10 +67,7 @@ def build(model_dir: Path, out: Path, taxonomy: Taxonomy) -> None:
     torch.manual_seed(SEED)
     started = time.perf_counter()
     static = distill(model_name=str(model_dir), pca_dims=None, device="cpu")
-    tokenizer = static.tokenizer
-    # One text at a time, whole: a padded or truncated encoding would add or lose pieces.
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
+    tokenizer = whole_texts(static.tokenizer)
     texts = training_texts(taxonomy)
     teacher = SentenceTransformer(str(model_dir), device="cpu")
     target = torch.tensor(
