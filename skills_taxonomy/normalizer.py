@@ -523,31 +523,41 @@ class Normalizer:
         score = np.where(is_exact, 1.0 + is_preferred + score, score)
         score[~valid] = -np.inf
         order = np.lexsort((concept, -score), axis=1)[:, :top_k]
+
+        # The kept columns of each row as plain lists, read in one pass per text below.
+        def kept(values: npt.NDArray[np.generic]) -> list[list[object]]:
+            listed: list[list[object]] = np.take_along_axis(values, order, axis=1).tolist()
+            return listed
+
+        columns = zip(
+            kept(valid),
+            kept(pos),
+            kept(concept),
+            kept(np.minimum(score, 1.0)),
+            kept(is_exact),
+            kept(fz >= 50),
+            strict=True,
+        )
+        uris, label_text, label_key = index.uris, index.label_text, index.label_key
         out: list[tuple[Match, ...]] = []
-        for row, key in enumerate(keys):
+        for key, (ok, at, found, value, exact_row, fuzzy_row) in zip(keys, columns, strict=True):
             term_set = set(key.split(" "))
             matches: list[Match] = []
-            for j in order[row].tolist():
-                if not valid[row, j]:
+            for keep, p, c, s, is_exact_match, is_fuzzy in zip(
+                ok, at, found, value, exact_row, fuzzy_row, strict=True
+            ):
+                if not keep:
                     break
-                p = int(pos[row, j])
                 method: Method
-                if is_exact[row, j]:
+                if is_exact_match:
                     method = "exact"
-                elif not term_set.isdisjoint(index.label_key[p].split()):
+                elif not term_set.isdisjoint(label_key[p].split()):
                     method = "lexical"
-                elif fz[row, j] >= 50:
+                elif is_fuzzy:
                     method = "fuzzy"
                 else:
                     method = "related"
-                matches.append(
-                    Match(
-                        index.uris[int(concept[row, j])],
-                        index.label_text[p],
-                        round(min(float(score[row, j]), 1.0), 4),
-                        method,
-                    )
-                )
+                matches.append(Match(uris[c], label_text[p], round(s, 4), method))
             out.append(tuple(matches))
         return out
 

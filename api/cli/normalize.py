@@ -55,7 +55,9 @@ __all__ = [
 ]
 
 MAX_LINE_CHARS = 1_000
-BATCH_LINES = 2_000
+#: Small enough that the workers of ``--jobs`` finish together (the last batch of one is all
+#: the other waits for), large enough to fill the normaliser's blocks of texts.
+BATCH_LINES = 1_000
 #: Inputs of at most this many lines are normalised in this process whatever ``--jobs`` says
 #: (forking and feeding workers does not pay off below a few batches).
 PARALLEL_MIN_LINES = 5_000
