@@ -9,7 +9,8 @@ One ``ConceptIndex`` per kind ("skill", "occupation"), built once from label row
   "Conducteurs de chariots élévateurs") find a concept like its own labels but never name it
   exactly, and count for neither its prior nor its meaning.
 * **char** — TF-IDF of character n-grams (``char_wb``) of each label: typos, compounds and
-  morphology ("soudure" ~ "souder").
+  morphology ("soudure" ~ "souder"). N-grams in more than 1.5 % of the labels (words and
+  document features: 2 %) are left out of the product; they still count in the norms.
 * **word** — TF-IDF of words and word bigrams of each label, plus a *head* token (the role
   word: last word of an English title, first word of a French one) so that "sales manager"
   prefers managers over sales people.
@@ -26,6 +27,7 @@ products; no Python loop over concepts or labels.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -272,6 +274,7 @@ class ConceptIndex:
         prior: Sequence[float] | None = None,
         heads: bool = True,
         max_df: float = 0.02,
+        char_max_df: float = 0.015,
     ) -> None:
         self.heads = heads
         order = np.argsort(np.asarray(rows.concept, dtype=np.int64), kind="stable")
@@ -296,7 +299,10 @@ class ConceptIndex:
             prior = np.log1p(n_labels) / np.log1p(n_labels.max())
         self.prior = np.asarray(prior, dtype=np.float32)
 
-        self.char = SparseTfidf(char_grams, max_df=max_df).fit([rows.terms[i] for i in order])
+        # Character n-grams prune harder than words: the n-grams in 1.5-2 % of the labels
+        # ("tion", "ing ") made 30 % of the label product's work for no measurable accuracy
+        # (benchmarks/RESULTS.md, session 19).
+        self.char = SparseTfidf(char_grams, max_df=char_max_df).fit([rows.terms[i] for i in order])
         self.word = SparseTfidf(max_df=max_df).fit(
             [
                 [
@@ -347,12 +353,9 @@ class ConceptIndex:
         self.exact_preferred: dict[str, frozenset[int]] = {
             k: frozenset(v) for k, v in exact_preferred.items()
         }
-        counts: dict[str, int] = {}
-        for key in self.label_key:
-            for term in key.split(" "):
-                counts[term] = counts.get(term, 0) + 1
+        counts = Counter(term for key in self.label_key for term in key.split(" "))
         counts.pop("", None)
-        self.term_counts = counts
+        self.term_counts: dict[str, int] = counts
         # Correction candidates bucketed by first character (a typo rarely hits the first one).
         buckets: dict[str, list[str]] = {}
         for term in sorted(counts, key=lambda t: (-counts[t], t)):
@@ -492,8 +495,7 @@ class ConceptIndex:
         the best label is looked up only for the returned concepts.
         """
         n, nc = len(terms), self.n_concepts
-        labels = self._label_scores(terms, word_docs, langs)
-        data, cols, indptr = labels.data, labels.indices, labels.indptr
+        data, cols, indptr = self._label_scores(terms, word_docs, langs)
         # Dense (query, concept) scores: document, then best label, then prior — the same
         # float32 additions in the same order as always.
         doc = self.doc.transform(terms) @ self.doc.matrix_
@@ -505,7 +507,9 @@ class ConceptIndex:
         np.maximum.at(label_best, flat, data)
         best += label_best.reshape(n, nc)
         best += self._prior_bonus
-        if bonus is not None:
+        if bonus is not None and len(bonus[0]) == n:
+            best += bonus[1]  # every query (the usual case): no gather, the same sums
+        elif bonus is not None:
             best[bonus[0]] += bonus[1]
         top = _top_concepts(best, pool)
         outside: dict[int, list[int]] = {}
@@ -543,8 +547,9 @@ class ConceptIndex:
         terms: Sequence[Sequence[str]],
         word_docs: Sequence[Sequence[str]],
         langs: Sequence[str | None],
-    ) -> sp.csr_matrix:
-        """Sparse ``(n_queries, n_labels)`` label similarities (char + word + bonuses).
+    ) -> CsrParts:
+        """Sparse ``(n_queries, n_labels)`` label similarities (char + word + bonuses), as CSR
+        arrays with ``intp`` columns (numpy gathers by them without a cast each time).
 
         Only labels sharing a discriminating feature with the query are present; entries are
         in the order ``csr_matmat`` emits them (not sorted), which decides ties of the best
@@ -561,8 +566,8 @@ class ConceptIndex:
             _side_by_side(char, word, offset=len(self.char.vocabulary_)),
             shape=(len(terms), self.label_matrix.shape[0]),
         )
-        scores = sp.csr_matrix(query @ self.label_matrix, dtype=np.float32)
-        data, cols, indptr = scores.data, scores.indices, scores.indptr
+        scores = query @ self.label_matrix  # float32, as both factors
+        data, cols, indptr = scores.data, scores.indices.astype(np.intp), scores.indptr
         data += self._preferred_bonus[cols]
         # Same-language bonus, applied per run of queries in one language (adding the 0.0 of
         # the other labels, exactly as an elementwise mask product would).
@@ -574,7 +579,7 @@ class ConceptIndex:
                     a, b = indptr[start], indptr[stop]
                     data[a:b] += self._language_bonus[codes[start]][cols[a:b]]
                 start = stop
-        return scores
+        return data, cols, indptr
 
     def label_range(self, concept: int) -> tuple[int, int]:
         """Positions ``[start, stop)`` of the labels of ``concept``."""
