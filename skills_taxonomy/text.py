@@ -696,17 +696,21 @@ def semantic_text(
 
 
 _SLASH_RE = re.compile(r"\s*/\s*")
+#: A bracketed aside ("(AES)", "(IDE)"): not part of a gendered pair's words.
+_BRACKETED_RE = re.compile(r"\([^()]*\)")
 
 
 def one_gender(text: str) -> str:
     """``text`` with the second form of a "masculine / feminine" pair left out, whether the
-    pair names the whole title or only its first words: "Poseur / Poseuse de parquet" →
+    pair names the whole title or only some of its words: "Poseur / Poseuse de parquet" →
     "Poseur de parquet", "Landwirt/Landwirtin" → "Landwirt", "conseiller en X/conseillère en
-    X" → "conseiller en X". A pair: each word of the left side and the word in the same place
-    on the right are forms of one word (same ``fold_word``, or one a short extension of the
-    other), not all the same; the right side then loses as many words as the left side has.
-    Any other slash ("Plombier / Chauffagiste", "Sales Executive / Sales Assistant", "TCP/IP")
-    stays.
+    X" → "conseiller en X", "Artiste plasticien / Plasticienne" → "Artiste plasticien". A pair:
+    the last words of the left side (all of them, or fewer) and the first words of the right
+    side, word for word, are forms of one word (same ``fold_word``, or one a short extension
+    of the other), not all the same; the right side then loses those words. A bracketed aside
+    before the slash ("Accompagnant éducatif et social (AES) / Accompagnante éducative et
+    sociale") is no word of the pair. Any other slash ("Plombier / Chauffagiste", "Sales
+    Executive / Sales Assistant", "TCP/IP") stays.
 
     >>> one_gender("Conseiller / Conseillère en investissements financiers")
     'Conseiller en investissements financiers'
@@ -715,14 +719,12 @@ def one_gender(text: str) -> str:
         return text
     for slash in _SLASH_RE.finditer(text):
         left, right = text[: slash.start()], text[slash.end() :]
-        left_words = _TOKEN_RE.findall(left)
+        left_words = [fold(w) for w in _TOKEN_RE.findall(_BRACKETED_RE.sub(" ", left))]
         right_words = list(_TOKEN_RE.finditer(right))
-        n = len(left_words)
-        if not n or len(right_words) < n:
-            continue
-        pairs = [(fold(a), fold(b[0])) for a, b in zip(left_words, right_words, strict=False)]
-        if all(_forms_of_one_word(a, b) for a, b in pairs) and any(a != b for a, b in pairs):
-            return left + right[right_words[n - 1].end() :]
+        for n in range(min(len(left_words), len(right_words)), 0, -1):
+            pairs = list(zip(left_words[-n:], (fold(w[0]) for w in right_words), strict=False))
+            if all(_forms_of_one_word(a, b) for a, b in pairs) and any(a != b for a, b in pairs):
+                return left + right[right_words[n - 1].end() :]
     return text
 
 

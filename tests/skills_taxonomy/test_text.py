@@ -286,6 +286,15 @@ def test_the_semantic_model_reads_a_french_skill_text_with_escos_wording() -> No
             "Conseiller commercial en énergie",
         ),
         ("Aide-soignant / Aide-soignante", "Aide-soignant"),
+        # the pair on the last words of the left side only
+        ("Artiste plasticien / Plasticienne", "Artiste plasticien"),
+        ("Cadre technico-commercial / Technico-commerciale", "Cadre technico-commercial"),
+        ("SENIOR STEWARD/STEWARDESS", "SENIOR STEWARD"),
+        # a bracketed acronym before the slash is no word of the pair
+        (
+            "Accompagnant éducatif et social (AES) / Accompagnante éducative et sociale",
+            "Accompagnant éducatif et social (AES)",
+        ),
         # ESCO's and Germany's style, the whole title twice
         ("conseiller en énergie/conseillère en énergie", "conseiller en énergie"),
         ("Landwirt/Landwirtin", "Landwirt"),
