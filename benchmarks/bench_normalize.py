@@ -22,6 +22,9 @@ Accuracy sets (``--dev-dir``, default ../shared/data/dev; measuring only, never 
   (``benchmarks/french_cv_skills.tsv``; a regression check, see its header).
 * ``arabic_skills`` — the team's own Arabic CV skill lines → ESCO skill
   (``benchmarks/arabic_skills.tsv``; a regression check, see its header).
+* ``rome_titles_a``, ``rome_titles_b``, ``rome_titles_exact`` — France's official ROME job
+  titles (350 drawn from the 1,584) → ESCO occupation, gold written by reviewers from ESCO's
+  files (``benchmarks/rome_titles.tsv``; see its header for the source, licence and splits).
 * ``official_fr`` — ESCO's French preferred occupation labels written the way France's
   official titles are ("Conseiller / Conseillère en X"; 1,500 drawn): the form of the ROME
   target's titles, on names the index holds.
@@ -130,6 +133,8 @@ def load_sets(
             team_kind, team_lang = TEAM_SETS[name]
             pairs = _team_set(Path(__file__).with_name(f"{name}.tsv"), taxonomy, team_kind)
             out.append(_set(name, team_kind, team_lang, pairs, limit))
+        elif name in ROME_SETS:
+            out.append(_set(name, "occupation", "fr", rome_pairs(taxonomy, name), limit))
         elif name == "official_fr":
             out.append(official_french_set(taxonomy, n=limit or 1500, seed=0))
         elif name.startswith("selfsup_"):
@@ -171,6 +176,27 @@ def _team_set(path: Path, taxonomy: Taxonomy, kind: Kind) -> list[tuple[str, fro
         if unknown:
             raise SystemExit(f"{path.name}: not an ESCO {kind}: {unknown!r}")
         pairs.append((text, frozenset(pref[e] for e in expected.split("|"))))
+    return pairs
+
+
+#: Parts of ``benchmarks/rome_titles.tsv`` (see its header): split "a" (its misses were read
+#: while the normaliser changed), split "b" (measured only), the "exact" rows of both.
+ROME_SETS = ("rome_titles_a", "rome_titles_b", "rome_titles_exact")
+
+
+def rome_pairs(taxonomy: Taxonomy, name: str) -> list[tuple[str, frozenset[str]]]:
+    """The (title, acceptable occupation URIs) rows of one part of ``rome_titles.tsv``."""
+    path = Path(__file__).with_name("rome_titles.tsv")
+    lines = [ln for ln in path.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    known = set(taxonomy.uris("occupation"))
+    pairs = []
+    for line in lines[1:]:
+        _code, text, expected, match, split, _labels = line.split("\t")
+        uris = frozenset(expected.split())
+        if not uris <= known:
+            raise SystemExit(f"{path.name}: not an ESCO occupation: {sorted(uris - known)!r}")
+        if name == f"rome_titles_{split}" or (name == "rome_titles_exact" and match == "exact"):
+            pairs.append((text, uris))
     return pairs
 
 
@@ -475,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sets",
-        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,arabic_skills,official_fr,selfsup_occupation,selfsup_skill",
+        default="jobbert,melo_bel_q_fr,melo_usa_q_en,melo_deu_q_de,melo_esp_q_es,melo_ita_q_it,decorte_house,decorte_tech,arabic_titles,french_titles,french_cv_skills,arabic_skills,official_fr,rome_titles_a,rome_titles_b,rome_titles_exact,selfsup_occupation,selfsup_skill",
     )
     parser.add_argument("--dev-dir", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--limit", type=int, default=None, help="rows per set (sampled)")
