@@ -36,6 +36,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
 
+from skills_taxonomy.text import forms_of_one_word
+
 __all__ = ["ConceptIndex", "IndexState", "IndexWeights", "LabelRows", "head_token"]
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -450,7 +452,10 @@ class ConceptIndex:
 
         Closest (same first character) by ``rapidfuzz`` similarity ≥ ``_CORRECTION_CUTOFF``,
         ties to the more frequent term; terms shorter than 4 characters, digits and terms with
-        no close match are kept.
+        no close match are kept. A word of ESCO's texts (the document vocabulary: descriptions,
+        skills) is no typo: it only gives way to another form of itself (``forms_of_one_word``:
+        "menor" for "meno"), not to a lookalike ("filiale" stays, not "familial"; "régulier",
+        not "régleur").
         """
         out: list[str] = []
         for term in terms:
@@ -466,6 +471,8 @@ class ConceptIndex:
                     score_cutoff=_CORRECTION_CUTOFF,
                 )
                 fixed = found[0] if found else term
+                if term in self.doc.vocabulary_ and not forms_of_one_word(term, fixed):
+                    fixed = term
                 if len(self._corrections) < 100_000:
                     self._corrections[term] = fixed
             out.append(fixed)

@@ -50,6 +50,7 @@ __all__ = [
     "STOP_WORDS",
     "fold",
     "fold_word",
+    "forms_of_one_word",
     "label_terms",
     "one_gender",
     "query_terms",
@@ -723,13 +724,14 @@ def one_gender(text: str) -> str:
         right_words = list(_TOKEN_RE.finditer(right))
         for n in range(min(len(left_words), len(right_words)), 0, -1):
             pairs = list(zip(left_words[-n:], (fold(w[0]) for w in right_words), strict=False))
-            if all(_forms_of_one_word(a, b) for a, b in pairs) and any(a != b for a, b in pairs):
+            if all(forms_of_one_word(a, b) for a, b in pairs) and any(a != b for a, b in pairs):
                 return left + right[right_words[n - 1].end() :]
     return text
 
 
-def _forms_of_one_word(a: str, b: str) -> bool:
-    """Whether two folded words are forms of one word ("poseur", "poseuse")."""
+def forms_of_one_word(a: str, b: str) -> bool:
+    """Whether two folded words are forms of one word ("poseur", "poseuse"; "menor",
+    "meno"): the same ``fold_word``, or one of ≥ 4 letters that the other extends by ≤ 3."""
     if fold_word(a) == fold_word(b):
         return True
     short, long = sorted((a, b), key=len)

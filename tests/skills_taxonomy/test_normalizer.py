@@ -209,6 +209,20 @@ def test_a_corrected_word_never_makes_a_text_exact(norm: Normalizer) -> None:
     assert preferred_en(typo.matches[0].uri) == "plumber"
 
 
+def test_a_word_of_esco_texts_is_corrected_only_to_a_form_of_itself(norm: Normalizer) -> None:
+    """ "filiale" (subsidiary) and "régulier" (regular) are in no occupation label but are words
+    of ESCO's descriptions: they were corrected to "familial" and "régleur", and a branch
+    director became a family support worker. Real typos and other forms of a word still give
+    way ("Plumbr" → plumber; Spanish "menores" → the labels' "menor")."""
+    index = norm.indexes_["occupation"]
+    assert index.correct(("directeur", "filial")) == ("directeur", "filial")
+    assert index.correct(("conducteur", "regulier")) == ("conducteur", "regulier")
+    assert index.correct(("plumbr",)) == ("plumber",)
+    assert index.correct(("meno",)) == ("menor",)
+    [branch] = norm.normalize(["Directeur / Directrice de filiale"], kind="occupation", lang="fr")
+    assert "family" not in " ".join(preferred_en(m.uri) for m in branch.matches[:3])
+
+
 def test_an_occupation_is_found_by_the_name_of_its_small_isco_group(norm: Normalizer) -> None:
     """No French label of forklift operator says "chariot élévateur"; its ISCO group (8344,
     "Conducteurs de chariots élévateurs") does. The match shows the occupation's own name, and
