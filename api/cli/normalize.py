@@ -224,9 +224,6 @@ def _parallel(job: _Job, batches: Iterable[list[str]], stdout: TextIO, jobs: int
     ``2 * jobs`` batches in flight, so memory stays flat on long inputs."""
     global _WORKER_JOB
     _WORKER_JOB = job
-    # Objects the children never free: keep the collector from touching (and so copying)
-    # the pages of the loaded index in every child.
-    gc.freeze()
     pending: deque[AsyncResult[str]] = deque()
 
     def write_oldest() -> None:
@@ -247,7 +244,6 @@ def _parallel(job: _Job, batches: Iterable[list[str]], stdout: TextIO, jobs: int
             pool.join()
     finally:
         _WORKER_JOB = None
-        gc.unfreeze()
 
 
 def run(
@@ -262,8 +258,19 @@ def run(
     jobs: int = 1,
 ) -> int:
     """Normalise every line of ``source`` onto ``stdout`` (see the module docstring)."""
-    job = _Job(normalizer, kind, lang, top_k)
-    batches = _batches(_lines(source, stderr))
+    # The loaded index is never freed: out of the collector's sight, full collections stop
+    # walking it (about 12 % of the CPU per text in one process), and forked workers stop
+    # touching, and so copying, its pages.
+    gc.freeze()
+    try:
+        return _run(
+            _Job(normalizer, kind, lang, top_k), _batches(_lines(source, stderr)), stdout, jobs
+        )
+    finally:
+        gc.unfreeze()
+
+
+def _run(job: _Job, batches: Iterator[list[str]], stdout: TextIO, jobs: int) -> int:
     if jobs <= 1:
         _serial(job, batches, stdout)
         return 0

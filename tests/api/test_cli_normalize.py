@@ -254,3 +254,28 @@ def test_normalize_starts_without_the_matching_core_or_the_service(tmp_path: Pat
     assert len(out.splitlines()) == 1
     assert "normalize: error: line 2: invalid UTF-8" in err
     assert err.strip().splitlines()[-1].startswith("2 ")
+
+
+def test_lines_are_normalised_with_the_loaded_index_frozen_and_unfrozen_after(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """In one process too (``--jobs 1``, short inputs), the garbage collector no longer walks
+    the loaded index at each full collection (``gc.freeze``); the process is left as found,
+    also when a line fails."""
+    import gc
+
+    frozen: list[int] = []
+    normalize = Normalizer.normalize
+
+    def spy(self: Normalizer, *args: object, **kwargs: object) -> object:
+        frozen.append(gc.get_freeze_count())
+        return normalize(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Normalizer, "normalize", spy)
+    before = gc.get_freeze_count()
+    code, out, _ = run_cli(capsys, tmp_path, b"soudeur\nwelder\n", "--kind", "occupation")
+    assert code == 0 and len(out) == 2
+    assert frozen and all(count > before for count in frozen)
+    assert gc.get_freeze_count() == before
+    code, _, _ = run_cli(capsys, tmp_path, b"soudeur\nsoud\xe9ur\n", "--kind", "occupation")
+    assert code == 2 and gc.get_freeze_count() == before
