@@ -122,3 +122,35 @@ def test_acronyms_alone_are_no_evidence(text: str) -> None:
 def test_confident_on_clear_text_unsure_on_a_loanword() -> None:
     assert max(language_scores("infirmière diplômée d'État").values()) > 0.99
     assert max(language_scores("manager").values()) < 0.99
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "ruled_out"),
+    [
+        # The character model alone answered German for these: "bûch" looks like "Buch".
+        ("Bûcheron", "fr", {"de", "es", "it"}),
+        ("Bûcheronne", "fr", {"de", "es", "it"}),
+        ("niño", "es", {"fr", "de", "it"}),
+        ("Straßenbauer", "de", {"fr", "es", "it"}),
+    ],
+)
+def test_a_letter_a_language_never_writes_rules_it_out(
+    text: str, lang: str, ruled_out: set[str]
+) -> None:
+    scores = language_scores(text)
+    assert detect_language(text) == lang
+    assert {lg for lg, p in scores.items() if p == 0.0} == ruled_out
+    assert sum(scores.values()) == pytest.approx(1.0)
+
+
+def test_loanword_accents_and_english_are_not_ruled_out() -> None:
+    # German writes "Café"; English borrows every accent.
+    assert language_scores("Café Mitarbeiter")["de"] > 0.5
+    assert detect_language("Façade engineer") == "en"
+
+
+def test_letters_no_single_language_writes_exclude_nothing() -> None:
+    # "ñ" (Spanish only) and "ß" (German only) together: no candidate would remain, so none
+    # is excluded and the model decides among all of them.
+    scores = language_scores("niño Straße")
+    assert all(p > 0.0 for p in scores.values())
