@@ -294,6 +294,13 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         "mecanicien poids": "technicien vehicules poids",
         "calorifugeur": "monteur isolation",
         "ripeur": "eboueur",
+        "cloison": "plaquiste",
+        "cuisiniste": "installateur cuisines",
+        "ascensoriste": "montage ascenseurs",
+        "debosseleur": "carrossier",
+        # industry, waste
+        "fondeur": "fonderie",
+        "dechetterie": "tri dechets",
         # farming and forestry
         "bucheron": "ouvrier forestier",
         "bucheronne": "ouvrier forestier",
@@ -313,8 +320,12 @@ FRENCH_OCCUPATION_WORDS: Mapping[str, str] = MappingProxyType(
         # warehouses, shops, cleaning
         "agent de quai": "manutentionnaire",
         "employe de libre service": "employe de rayon",
+        # offices and IT
+        "recruteur": "recrutement",
+        "datacenter": "centre donnees",
         # hotels and homes
         "commis de salle": "serveur",
+        "crepier": "cuisinier",
         "lingere": "lingerie",
         "menage": "aide menager",
     }

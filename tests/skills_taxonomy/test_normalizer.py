@@ -81,6 +81,16 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("Commis de salle", "fr", "waiter/waitress", 1),
     ("Employé de libre-service", None, "shelf filler", 1),
     ("Ouvrier / Ouvrière de la vigne", None, "vineyard worker", 1),
+    # session 21's words, from France's official job titles (ROME); "Bûcheron" alone was read as
+    # German ("bûch" ~ "Buch") until a letter German never writes ruled German out
+    ("Bûcheron", None, "forest worker", 1),
+    ("Crêpier / Crêpière", None, "cook", 1),
+    ("Débosseleur", None, "coachbuilder", 1),
+    ("Technicien cuisiniste", None, "kitchen unit installer", 1),
+    ("Poseur de cloisons", "fr", "plasterer", 1),
+    ("Agent de déchetterie", "fr", "sorter labourer", 3),
+    ("Recruteur / Recruteuse", None, "recruitment consultant", 1),
+    ("Technicien datacenter", "fr", "data centre operator", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]
