@@ -393,15 +393,20 @@ ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Advert noise removed as whole phrases (folded text, matched between word boundaries):
-#: gender markers of French/German/Belgian adverts and contract mentions.
+#: gender markers of French/German/Belgian adverts ("H/F", "m/w/d") and of English ones
+#: ("(Male)", "Male/Female", "- female only": the gender an employer asks for names no
+#: occupation, and must not steer the concept found), and contract mentions.
 NOISE_PATTERNS: tuple[str, ...] = (
     r"\(?\s*[hfmwdx]\s*/\s*[hfmwdx](?:\s*/\s*[hfmwdx])?\s*\)?",
     r"\(\s*x\s*\)",
+    r"\(\s*(?:fe)?males?(?:\s*(?:/|&|and|or|,)\s*(?:fe)?males?)?(?:\s+only)?\s*\)",
+    r"(?:fe)?males?\s*(?:/|&)\s*(?:fe)?males?",
+    r"[-–]\s*(?:fe)?males?(?:\s+only)?$",
     r"temps (?:plein|partiel)",
     r"(?:full|part)[ -]?time",
-    r"a pourvoir(?: immediatement)?",
+    r"[aà] pourvoir(?: imm[eé]diatement)?",
     r"we are hiring",
-    r"(?:[0-9]+\s*\+?\s*)(?:ans|years?|yrs?)(?: d'experience| of experience| experience)?",
+    r"(?:[0-9]+\s*\+?\s*)(?:ans|years?|yrs?)(?: d'exp[eé]rience| of experience| experience)?",
 )
 
 #: Framing of skill phrases in adverts and CVs, removed from skill queries only ("knowledge of
@@ -699,12 +704,24 @@ def semantic_text(
     >>> semantic_text("lecture de plans", lang="fr", kind="skill")
     'lecture de plans lire'
     """
-    text = one_gender(text)
+    text = _without_noise(one_gender(text))
     if lang != "fr":
         return text
     words = _words(fold(text))
     added = [w for w in dict.fromkeys(_french_words(words, lang, kind)) if w not in words]
     return " ".join([text, *added]) if added else text
+
+
+#: ``NOISE_PATTERNS`` in text as written: case aside, they match it as they match folded text
+#: (their French words allow the accents folding removes).
+_RAW_NOISE_RE = re.compile(_NOISE_RE.pattern, re.IGNORECASE)
+
+
+def _without_noise(text: str) -> str:
+    """``text`` without advert noise (``NOISE_PATTERNS``: "H/F", "(Female)", "full time"), or as
+    it is if nothing else is left."""
+    cleaned = " ".join(_RAW_NOISE_RE.sub(" ", text).split())
+    return cleaned if _TOKEN_RE.search(cleaned) else text
 
 
 _SLASH_RE = re.compile(r"\s*/\s*")

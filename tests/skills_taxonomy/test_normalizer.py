@@ -375,3 +375,17 @@ class TestErrors:
         empty = Normalizer(norm.taxonomy, kinds=())
         with pytest.raises(InvalidNormalizeArgumentError, match="built without kind"):
             empty.normalize(["x"], kind="skill")
+
+
+@pytest.mark.parametrize("marker", ["(Male)", "(FEMALE)", "(male/female)", "- female only", "H/F"])
+@pytest.mark.parametrize(
+    ("title", "lang"),
+    [("Cleaner", "en"), ("Production operator", "en"), ("Nurse", "en"), ("Aide-soignante", "fr")],
+)
+def test_the_gender_an_advert_asks_for_does_not_change_the_answer(
+    norm: Normalizer, title: str, lang: str, marker: str
+) -> None:
+    # Neither the terms nor the semantic reading see the marker: the same concepts, the same
+    # scores (an exact title stays exact).
+    bare, marked = norm.normalize([title, f"{title} {marker}"], kind="occupation", lang=lang)
+    assert [(m.uri, m.score) for m in marked.matches] == [(m.uri, m.score) for m in bare.matches]
