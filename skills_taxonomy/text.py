@@ -42,6 +42,7 @@ __all__ = [
     "ABBREVIATIONS",
     "ARABIC_EVERYDAY_WORDS",
     "ARABIC_SKILL_WORDS",
+    "BARE_TITLES",
     "FRENCH_OCCUPATION_WORDS",
     "FRENCH_SKILL_WORDS",
     "NOISE_PATTERNS",
@@ -392,6 +393,39 @@ ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: Whole titles that ESCO names only in a longer form, for the jobs mobility programmes recruit
+#: most: a French or Arabic agency writes "Infirmier" or "ممرض" alone, and ESCO's French and
+#: Arabic labels say "infirmier de soins généraux", "ممرض مسؤول عن الرعاية العامة" (nurse
+#: responsible for general care) — bare, the word went to a specialist nurse first. Applied
+#: when the whole occupation text, after noise and gender forms, is the key (French by the
+#: ``_french_key`` of its words without stop words, Arabic by their ``fold_word``), never to a
+#: word inside a longer title ("Infirmier anesthésiste" keeps its own label). Each value is an
+#: ESCO label of the same language, and no key is one (a test checks both).
+BARE_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "fr": MappingProxyType(
+            {
+                "infirmier": "infirmier de soins généraux",
+                "infirmier diplômé d'État": "infirmier de soins généraux",
+                "infirmier d'État": "infirmier de soins généraux",
+                "infirmier polyvalent": "infirmier de soins généraux",
+                "infirmier IDE": "infirmier de soins généraux",
+                "infirmier diplômé d'État IDE": "infirmier de soins généraux",
+                "IDE": "infirmier de soins généraux",
+                "kinésithérapeute": "physiothérapeute",
+                "médecin": "médecin généraliste",
+                "docteur en médecine": "médecin généraliste",
+            }
+        ),
+        "ar": MappingProxyType(
+            {
+                "ممرض": "ممرض مسؤول عن الرعاية العامة",
+                "ممرض مجاز": "ممرض مسؤول عن الرعاية العامة",
+            }
+        ),
+    }
+)
+
 #: Advert noise removed as whole phrases (folded text, matched between word boundaries):
 #: gender markers of French/German/Belgian adverts ("H/F", "m/w/d") and of English ones
 #: ("(Male)", "Male/Female", "- female only": the gender an employer asks for names no
@@ -617,6 +651,25 @@ _FRENCH_OCCUPATION: Mapping[str, str] = {
 _FRENCH_OCCUPATION_LONGEST = max(len(k.split()) for k in _FRENCH_OCCUPATION)
 
 
+def _bare_key(words: Sequence[str]) -> str:
+    """The ``BARE_TITLES`` key of a whole title's folded ``words``."""
+    return " ".join(dict.fromkeys(_french_key(w) for w in words if w not in STOP_WORDS))
+
+
+#: ``BARE_TITLES`` by ``_bare_key`` keys, values folded.
+_BARE_TITLES: Mapping[str, str] = {
+    _bare_key(_words(fold(k))): " ".join(_words(fold(v)))
+    for table in BARE_TITLES.values()
+    for k, v in table.items()
+}
+
+
+def _bare_title(words: list[str]) -> list[str] | None:
+    """The ESCO wording of an occupation title that ``BARE_TITLES`` names whole, else None."""
+    value = _BARE_TITLES.get(_bare_key(words))
+    return value.split() if value is not None else None
+
+
 #: ``ARABIC_SKILL_WORDS`` by ``fold_word`` keys, values folded.
 _ARABIC_SKILLS: Mapping[str, str] = {
     _arabic_key(k): " ".join(_words(fold(v))) for k, v in ARABIC_SKILL_WORDS.items()
@@ -655,8 +708,13 @@ def query_terms(
     kept = [w for i, w in enumerate(words) if w not in NOISE_WORDS or _names_a_field(words, i)]
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
-    expanded = _french_words(_expand(kept, table), lang, kind)
-    terms = _terms(_expand_arabic(expanded, kind))
+    expanded = _expand(kept, table)
+    bare = _bare_title(expanded) if kind == "occupation" else None
+    if bare is not None:
+        expanded = bare
+    else:
+        expanded = _expand_arabic(_french_words(expanded, lang, kind), kind)
+    terms = _terms(expanded)
     return terms or _terms(_words(folded))
 
 
@@ -688,6 +746,9 @@ def _french_words(words: list[str], lang: str | None, kind: str | None) -> list[
     if kind == "skill":
         return _expand(words, FRENCH_SKILL_WORDS)
     if kind == "occupation":
+        bare = _bare_title(words)
+        if bare is not None:
+            return bare
         keys = [_french_key(w) for w in words]
         return _expand(words, _FRENCH_OCCUPATION, keys, longest=_FRENCH_OCCUPATION_LONGEST)
     return words
@@ -707,7 +768,7 @@ def semantic_text(
     text = _without_noise(one_gender(text))
     if lang != "fr":
         return text
-    words = _words(fold(text))
+    words = _words(_collapse_gender(fold(text)))
     added = [w for w in dict.fromkeys(_french_words(words, lang, kind)) if w not in words]
     return " ".join([text, *added]) if added else text
 

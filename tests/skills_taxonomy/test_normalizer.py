@@ -91,6 +91,12 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("Agent de déchetterie", "fr", "sorter labourer", 3),
     ("Recruteur / Recruteuse", None, "recruitment consultant", 1),
     ("Technicien datacenter", "fr", "data centre operator", 1),
+    # bare titles that ESCO names only in a longer form (BARE_TITLES)
+    ("Infirmier / Infirmière", None, "nurse responsible for general care", 1),
+    ("Infirmière diplômée d'État", None, "nurse responsible for general care", 1),
+    ("ممرضة", None, "nurse responsible for general care", 1),
+    ("Kinésithérapeute", None, "physiotherapist", 1),
+    ("Médecin", "fr", "general practitioner", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]

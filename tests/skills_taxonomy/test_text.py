@@ -16,6 +16,7 @@ from skills_taxonomy.text import (
     ABBREVIATIONS,
     ARABIC_EVERYDAY_WORDS,
     ARABIC_SKILL_WORDS,
+    BARE_TITLES,
     FRENCH_OCCUPATION_WORDS,
     FRENCH_SKILL_WORDS,
     fold_word,
@@ -358,3 +359,41 @@ def test_terms_never_fail_and_hold_no_stop_word_or_empty_token(text: str) -> Non
 def test_skill_phrase_framing_is_dropped_for_skills_only(text: str, expected: str) -> None:
     assert query_terms(text, kind="skill") == label_terms(expected)
     assert len(query_terms(text)) > len(label_terms(expected))
+
+
+def test_bare_titles_name_an_esco_label_of_their_language_and_are_none() -> None:
+    """Each ``BARE_TITLES`` value is, folded, an ESCO occupation label of its language (so the
+    title becomes that label), and no key is one (a title ESCO names already needs no entry)."""
+    taxonomy = Taxonomy.load_bundled()
+    occupations = taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri")
+    labels = taxonomy.labels.join(occupations, on="uri")
+    for lang, table in BARE_TITLES.items():
+        names = {" ".join(label_terms(t)) for t in labels.filter(pl.col("lang") == lang)["text"]}
+        everywhere = {" ".join(label_terms(t)) for t in labels["text"]}
+        for key, value in table.items():
+            assert " ".join(label_terms(value)) in names, value
+            assert " ".join(label_terms(key)) not in everywhere, key
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Infirmier / Infirmière", "fr", ("infirmier", "soin", "general")),
+        ("Infirmière diplômée d'État H/F", "fr", ("infirmier", "soin", "general")),
+        ("IDE", None, ("infirmier", "soin", "general")),
+        ("ممرضة", "ar", ("ممرض", "مسوول", "عن", "رعاي", "عام")),
+        # a word inside a longer title keeps its own wording
+        ("Infirmier anesthésiste", "fr", ("infirmier", "anesthesist")),
+        ("Infirmière de bloc opératoire", "fr", ("infirmier", "bloc", "operatoir")),
+    ],
+)
+def test_a_bare_title_takes_the_esco_label_it_is_short_for(
+    text: str, lang: str | None, expected: tuple[str, ...]
+) -> None:
+    assert query_terms(text, lang=lang, kind="occupation") == expected
+
+
+def test_bare_titles_are_for_occupations_only() -> None:
+    # "IDE" is also a development environment
+    assert query_terms("IDE", kind="skill") == ("ide",)
+    assert query_terms("Infirmier", lang="fr", kind="skill") == ("infirmier",)
