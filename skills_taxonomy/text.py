@@ -400,7 +400,8 @@ ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
 #: when the whole occupation text, after noise and gender forms, is the key (French by the
 #: ``_french_key`` of its words without stop words, Arabic by their ``fold_word``), never to a
 #: word inside a longer title ("Infirmier anesthésiste" keeps its own label). Each value is an
-#: ESCO label of the same language, and no key is one (a test checks both).
+#: ESCO label of the same language that names one concept (or is the preferred label of one),
+#: and no key is a label (a test checks both).
 BARE_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "fr": MappingProxyType(
@@ -415,12 +416,27 @@ BARE_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "kinésithérapeute": "physiothérapeute",
                 "médecin": "médecin généraliste",
                 "docteur en médecine": "médecin généraliste",
+                "garde-malade": "assistant de vie",
+                # cleaning, factories, fields
+                "agent de nettoyage": "agent d'entretien d'immeubles",
+                "agent de propreté": "agent d'entretien d'immeubles",
+                "agent d'entretien": "agent d'entretien d'immeubles",
+                "agent de production": "manœuvre industriel",
+                "ouvrier de production": "manœuvre industriel",
+                "ouvrier saisonnier": "ouvrier agricole",
+                "saisonnier agricole": "ouvrier agricole",
+                # OFPPT diploma names
+                "technicien en électromécanique": "technicien électromécanicien",
+                "technicien spécialisé en électromécanique": "technicien électromécanicien",
             }
         ),
         "ar": MappingProxyType(
             {
                 "ممرض": "ممرض مسؤول عن الرعاية العامة",
                 "ممرض مجاز": "ممرض مسؤول عن الرعاية العامة",
+                "معالج فيزيائي": "أخصائي علاج طبيعي",
+                "مروض طبي": "أخصائي علاج طبيعي",
+                "عامل نظافة": "منظف المباني",
             }
         ),
     }
@@ -709,7 +725,12 @@ def query_terms(
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
     expanded = _expand(kept, table)
-    bare = _bare_title(expanded) if kind == "occupation" else None
+    # A bare title is looked up with and without the noise words ("Ouvrier saisonnier").
+    bare = (
+        _bare_title(_expand(words, table)) or _bare_title(expanded)
+        if kind == "occupation"
+        else None
+    )
     if bare is not None:
         expanded = bare
     else:

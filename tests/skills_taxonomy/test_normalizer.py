@@ -97,6 +97,16 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ("ممرضة", None, "nurse responsible for general care", 1),
     ("Kinésithérapeute", None, "physiotherapist", 1),
     ("Médecin", "fr", "general practitioner", 1),
+    ("Agent de propreté H/F", None, "building cleaner", 1),
+    ("Ouvrier saisonnier", "fr", "crop production worker", 1),
+    (
+        "Technicien spécialisé en électromécanique",
+        None,
+        "electromechanical engineering technician",
+        1,
+    ),
+    ("عاملة نظافة", None, "building cleaner", 1),
+    ("معالج فيزيائي", None, "physiotherapist", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]

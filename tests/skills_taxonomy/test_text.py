@@ -362,17 +362,29 @@ def test_skill_phrase_framing_is_dropped_for_skills_only(text: str, expected: st
 
 
 def test_bare_titles_name_an_esco_label_of_their_language_and_are_none() -> None:
-    """Each ``BARE_TITLES`` value is, folded, an ESCO occupation label of its language (so the
-    title becomes that label), and no key is one (a title ESCO names already needs no entry)."""
+    """Each ``BARE_TITLES`` value is, folded, an ESCO occupation label of its language naming
+    one concept first (so the title becomes that concept), and no key is a label (a title ESCO
+    names already needs no entry)."""
     taxonomy = Taxonomy.load_bundled()
     occupations = taxonomy.concepts.filter(pl.col("kind") == "occupation").select("uri")
     labels = taxonomy.labels.join(occupations, on="uri")
+    everywhere = {" ".join(label_terms(t)) for t in labels["text"]}
     for lang, table in BARE_TITLES.items():
-        names = {" ".join(label_terms(t)) for t in labels.filter(pl.col("lang") == lang)["text"]}
-        everywhere = {" ".join(label_terms(t)) for t in labels["text"]}
+        named: dict[str, set[tuple[str, bool]]] = {}
+        for uri, kind, text in (
+            labels.filter(pl.col("lang") == lang).select("uri", "label_type", "text").iter_rows()
+        ):
+            for form in {text, *split_gendered_label(text)}:
+                named.setdefault(" ".join(label_terms(form)), set()).add((uri, kind == "preferred"))
         for key, value in table.items():
-            assert " ".join(label_terms(value)) in names, value
+            holders = named.get(" ".join(label_terms(value)), set())
+            # one concept, or one whose preferred label it is (that one ranks first)
+            assert len({u for u, _ in holders}) == 1 or sum(p for _, p in holders) == 1, value
             assert " ".join(label_terms(key)) not in everywhere, key
+            # and the key, written as a title, reaches it
+            assert query_terms(key, lang=lang, kind="occupation") == query_terms(
+                value, lang=lang, kind="occupation"
+            ), key
 
 
 @pytest.mark.parametrize(
