@@ -393,10 +393,11 @@ ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: Whole titles that ESCO names only in a longer form, for the jobs mobility programmes recruit
-#: most: a French or Arabic agency writes "Infirmier" or "ممرض" alone, and ESCO's French and
-#: Arabic labels say "infirmier de soins généraux", "ممرض مسؤول عن الرعاية العامة" (nurse
-#: responsible for general care) — bare, the word went to a specialist nurse first. Applied
+#: Whole titles that ESCO names only in a longer form or not at all, for the jobs mobility
+#: programmes recruit most: a French or Arabic agency writes "Infirmier" or "ممرض" alone, and
+#: ESCO's French and Arabic labels say "infirmier de soins généraux", "ممرض مسؤول عن الرعاية
+#: العامة" (nurse responsible for general care) — bare, the word went to a specialist nurse
+#: first; a German employer asks for a "Pflegefachkraft", a title ESCO v1.1 predates. Applied
 #: when the whole occupation text, after noise and gender forms, is the key (French by the
 #: ``_french_key`` of its words without stop words, Arabic by their ``fold_word``), never to a
 #: word inside a longer title ("Infirmier anesthésiste" keeps its own label). Each value is an
@@ -428,6 +429,23 @@ BARE_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 # OFPPT diploma names
                 "technicien en électromécanique": "technicien électromécanicien",
                 "technicien spécialisé en électromécanique": "technicien électromécanicien",
+            }
+        ),
+        "de": MappingProxyType(
+            {
+                # Germany's generalist nurse title since 2020
+                "Pflegefachkraft": "Krankenpfleger Allgemeine Krankenpflege",
+                "Pflegefachfrau": "Krankenpfleger Allgemeine Krankenpflege",
+                "Pflegefachmann": "Krankenpfleger Allgemeine Krankenpflege",
+                "Berufskraftfahrer": "LKW-Fahrer",
+            }
+        ),
+        "en": MappingProxyType(
+            {
+                "nurse": "ward nurse",
+                "registered nurse": "ward nurse",
+                "carer": "care worker",
+                "senior carer": "care worker",
             }
         ),
         "ar": MappingProxyType(

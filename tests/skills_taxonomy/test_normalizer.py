@@ -107,6 +107,9 @@ OCCUPATION_CASES: Sequence[tuple[str, str | None, str, int]] = [
     ),
     ("عاملة نظافة", None, "building cleaner", 1),
     ("معالج فيزيائي", None, "physiotherapist", 1),
+    ("Pflegefachkraft (m/w/d)", None, "nurse responsible for general care", 1),
+    ("Registered Nurse", "en", "nurse responsible for general care", 1),
+    ("Senior Carer", "en", "social care worker", 1),
     ("Elektriker", "de", "electrician", 1),
     ("camarero", "es", "waiter/waitress", 1),
 ]
