@@ -55,7 +55,6 @@ _PROFILE_RESOURCE = "langprofile.json"
 _ACRONYM_MAX = 4
 _WORD_CACHE_MAX = 200_000
 _WORD_RE = re.compile(r"[^\W\d_]+")
-# Segment boundaries of a mixed line: list punctuation, brackets, dashes between spaces, newlines.
 #: Letters beyond a–z that each language writes, its own and its loanwords' (ESCO's labels agree:
 #: è, é in 30 of 20,869 German labels, ç in 1 of 17,975 Spanish ones, none of the others). A
 #: language absent here (English) is never excluded by spelling.
@@ -66,6 +65,7 @@ _LETTERS: Mapping[str, frozenset[str]] = {
     "it": frozenset("àèéìíîòóùú"),
 }
 _MARKED = frozenset().union(*_LETTERS.values())
+# Segment boundaries of a mixed line: list punctuation, brackets, dashes between spaces, newlines.
 _SEGMENT_RE = re.compile(r"[/,;|()\[\]{}•·+&:\n\t،؛]+|\s[-–—]+\s")
 
 

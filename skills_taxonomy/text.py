@@ -398,9 +398,9 @@ ARABIC_EVERYDAY_WORDS: Mapping[str, str] = MappingProxyType(
 #: ESCO's French and Arabic labels say "infirmier de soins généraux", "ممرض مسؤول عن الرعاية
 #: العامة" (nurse responsible for general care) — bare, the word went to a specialist nurse
 #: first; a German employer asks for a "Pflegefachkraft", a title ESCO v1.1 predates. Applied
-#: when the whole occupation text, after noise and gender forms, is the key (French by the
-#: ``_french_key`` of its words without stop words, Arabic by their ``fold_word``), never to a
-#: word inside a longer title ("Infirmier anesthésiste" keeps its own label). Each value is an
+#: when the whole occupation text, after noise and gender forms, is the key (compared by the
+#: ``_french_key`` of its words without stop words, with or without its noise words), never to
+#: a word inside a longer title ("Infirmier anesthésiste" keeps its own label). Each value is an
 #: ESCO label of the same language that names one concept (or is the preferred label of one),
 #: and no key is a label (a test checks both).
 BARE_TITLES: Mapping[str, Mapping[str, str]] = MappingProxyType(
@@ -698,8 +698,13 @@ _BARE_TITLES: Mapping[str, str] = {
 }
 
 
+_BARE_LONGEST = max(len(k.split()) for k in _BARE_TITLES)
+
+
 def _bare_title(words: list[str]) -> list[str] | None:
     """The ESCO wording of an occupation title that ``BARE_TITLES`` names whole, else None."""
+    if len(words) > 2 * _BARE_LONGEST:  # longer than any key, even with stop words and pairs
+        return None
     value = _BARE_TITLES.get(_bare_key(words))
     return value.split() if value is not None else None
 
@@ -743,12 +748,10 @@ def query_terms(
     if not kept:
         kept = [w for w in _words(folded) if w not in STOP_WORDS] or words
     expanded = _expand(kept, table)
-    # A bare title is looked up with and without the noise words ("Ouvrier saisonnier").
-    bare = (
-        _bare_title(_expand(words, table)) or _bare_title(expanded)
-        if kind == "occupation"
-        else None
-    )
+    bare = _bare_title(expanded) if kind == "occupation" else None
+    if bare is None and kind == "occupation" and len(kept) < len(words):
+        # a noise word may be part of one ("Ouvrier saisonnier")
+        bare = _bare_title(_expand(words, table))
     if bare is not None:
         expanded = bare
     else:
