@@ -799,10 +799,12 @@ def _french_words(words: list[str], lang: str | None, kind: str | None) -> list[
 def semantic_text(
     text: str, *, lang: str | None, kind: Literal["skill", "occupation"] | None
 ) -> str:
-    """What the semantic model reads for a query: ``text``, and for a French text the words
-    ``FRENCH_SKILL_WORDS`` or ``FRENCH_OCCUPATION_WORDS`` add ("CACES 3" is read as "CACES 3
-    chariot elevateur", "Bûcheron" as "Bûcheron ouvrier forestier"), so that its meaning
-    agrees with its terms; of a "masculine / feminine" pair, the first form (``one_gender``).
+    """What the semantic model reads for a query: ``text`` without advert noise
+    (``NOISE_PATTERNS``: "H/F", "(Female)"), and for a French text the words
+    ``FRENCH_SKILL_WORDS``, ``FRENCH_OCCUPATION_WORDS`` or ``BARE_TITLES`` add ("CACES 3" is
+    read as "CACES 3 chariot elevateur", "Bûcheron" as "Bûcheron ouvrier forestier"), so that
+    its meaning agrees with its terms; of a "masculine / feminine" pair, the first form
+    (``one_gender``).
 
     >>> semantic_text("lecture de plans", lang="fr", kind="skill")
     'lecture de plans lire'
